@@ -1,0 +1,50 @@
+/*
+ * accel.h: what an accelerator provides.  It sees address spaces, the CPU
+ * state and interrupt requests, never a device.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#ifndef ACCEL_ACCEL_H
+#define ACCEL_ACCEL_H
+
+#include "main/janus.h"
+#include "main/opts.h"
+#include "hw/machine.h"
+#include "hw/cpu.h"
+
+struct AccelOps {
+    const char *name;
+    /* Open the accelerator for @m (before the memory map is built, so its
+     * memory listener sees every region).  An error here lets the -accel
+     * fallback list try the next one: say why in @errp. */
+    int (*init)(Machine *m, Opts *opts, GError **errp);
+    /* Per-vCPU setup; the CPU state is already set by the loaders. */
+    int (*vcpu_init)(X86CPU *cpu, GError **errp);
+    /* The vCPU thread's body; returns when the VM shuts down. */
+    void *(*vcpu_thread)(void *cpu);
+    /* Make the vCPU leave guest mode soon (any thread). */
+    void (*vcpu_kick)(X86CPU *cpu);
+    /* Copy registers accelerator -> X86CPU (for info registers, dumps). */
+    void (*sync_from_accel)(X86CPU *cpu);
+    /* Interrupts from the userspace irqchip models (BQL held). */
+    void (*deliver_msi)(Machine *m, uint64_t addr, uint32_t data);
+    void (*set_extint)(Machine *m, int level);
+};
+
+extern const AccelOps accel_kvm_ops;
+
+/**
+ * accel_select: try each name of @names (in order; "kvm:tcg" style lists
+ * already split) and init the first that works.  Prints one line saying
+ * which runs and why the others were skipped.  Returns NULL with @errp set
+ * when none initializes.
+ */
+const AccelOps *accel_select(Machine *m, GPtrArray *accel_opts,
+                             GError **errp);
+
+/** accel_start_vcpus: create every vCPU and start its thread. */
+int accel_start_vcpus(Machine *m, GError **errp);
+/** accel_kick_all: kick every vCPU (shutdown, reset, pause). */
+void accel_kick_all(Machine *m);
+
+#endif

@@ -1,0 +1,6 @@
+/* placeholder until the command line lands */
+#include "main/janus.h"
+int main(void)
+{
+    return 0;
+}
