@@ -47,4 +47,38 @@ int accel_start_vcpus(Machine *m, GError **errp);
 /** accel_kick_all: kick every vCPU (shutdown, reset, pause). */
 void accel_kick_all(Machine *m);
 
+/**
+ * accel_pause_all: stop every vCPU thread outside guest mode and wait until
+ * all are parked; their registers are then in the X86CPUs (the monitor's
+ * "stop", and machine reset: pause, machine_reset(), resume).  Called with
+ * the BQL held; drops it while waiting so a vCPU blocked in device dispatch
+ * can reach its pause point.  -S starts the vCPUs paused.
+ */
+void accel_pause_all(Machine *m);
+/**
+ * accel_resume_all: let the vCPUs run again; each first loads its X86CPU
+ * (changed by reset or loaders) into the accelerator.
+ */
+void accel_resume_all(Machine *m);
+/**
+ * accel_stop_vcpus: end every vCPU thread and join it (at shutdown, after
+ * main_loop_run returns).  BQL held or not; idempotent.
+ */
+void accel_stop_vcpus(Machine *m);
+
+/* ---- For the accelerators' vCPU threads --------------------------------- */
+
+/** accel_pause_requested: cheap check for the vCPU loop (no lock). */
+bool accel_pause_requested(void);
+/**
+ * accel_vcpu_park: called by a vCPU thread (BQL not held, registers already
+ * saved to @cpu) when accel_pause_requested(); blocks until resumed or
+ * stopped.  Returns false when the vCPU must exit its loop.
+ */
+bool accel_vcpu_park(X86CPU *cpu);
+/** accel_vcpu_should_stop: the vCPU loop must return (shutdown, stop). */
+bool accel_vcpu_should_stop(void);
+/** accel_vcpu_exited: a vCPU thread is returning (counts as parked). */
+void accel_vcpu_exited(X86CPU *cpu);
+
 #endif

@@ -99,6 +99,10 @@ struct X86CPU {
     X86FPUState fpu;
 
     bool halted;                /* HLT or waiting for SIPI (APs) */
+    bool sipi_wait;             /* AP after reset/INIT: only a SIPI wakes it */
+    unsigned reset_count;       /* bumped by x86_cpu_reset: accelerators
+                                   reset their own per-CPU state (KVM:
+                                   LAPIC, pending events, TSC) when it moves */
     bool regs_dirty;            /* userspace state newer than the accel's */
     volatile int exit_request;  /* set by kick; the vCPU loop clears it */
     pthread_t thread;

@@ -11,6 +11,7 @@
 #ifndef HW_MACHINE_H
 #define HW_MACHINE_H
 
+#include <stdio.h>
 #include "main/janus.h"
 #include "main/opts.h"
 #include "memory/memory.h"
@@ -111,5 +112,15 @@ Machine *machine_new(MachineConfig *cfg);
  * map anyway).  Returns 0 or -errno with @errp set.
  */
 int pc_machine_init(Machine *m, GError **errp);
+
+/**
+ * pc_machine_check: validate @cfg before an accelerator is chosen, so a bad
+ * command line or kernel fails the same way on every host: -initrd/-append
+ * without -kernel, RAM and CPU counts, and the -kernel image itself (read,
+ * parsed and checked against the RAM map; kept for pc_machine_init).
+ * Optional: pc_machine_init checks the same.  Returns 0 or -errno with
+ * @errp set.
+ */
+int pc_machine_check(MachineConfig *cfg, GError **errp);
 
 #endif

@@ -23,6 +23,11 @@ typedef uint64_t hwaddr;
 #define JANUS_ERROR janus_error_quark()
 GQuark janus_error_quark(void);
 
+/** error_report: print "janus: MESSAGE" as one line on stderr. */
+void error_report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/** warn_report: print "janus: warning: MESSAGE" as one line on stderr. */
+void warn_report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 #define KiB (1ULL << 10)
 #define MiB (1ULL << 20)
 #define GiB (1ULL << 30)

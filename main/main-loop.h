@@ -60,8 +60,31 @@ void main_loop_init(void);
  * status for the process.  Called by main() with the BQL held. */
 int main_loop_run(void);
 /** main_loop_wakeup: make the loop re-check timers and requests (any
- * thread, no lock needed). */
+ * thread, no lock needed; async-signal-safe). */
 void main_loop_wakeup(void);
+
+/**
+ * main_loop_iterate: one round of the loop: sleep (BQL released) until an
+ * fd is readable, a timer is due, main_loop_wakeup() is called or
+ * @timeout_ns passes (-1: no limit), then run the fd handlers and due
+ * timers.  Caller holds the BQL.  main_loop_run() is a loop of these that
+ * also serves requests; unit tests call it directly.
+ */
+void main_loop_iterate(int64_t timeout_ns);
+
+/**
+ * main_loop_set_reset_handler: what vm_request_reset() does; @fn runs in
+ * the main thread with the BQL held (main/runstate.c installs one that
+ * parks the vCPUs and calls machine_reset(), or shuts down on -no-reboot).
+ * Without a handler a reset request does nothing.
+ */
+void main_loop_set_reset_handler(void (*fn)(void));
+/**
+ * main_loop_set_shutdown_handler: @fn runs once in the main thread, BQL
+ * held, after a shutdown request and before main_loop_run() returns (it
+ * stops the vCPU threads).
+ */
+void main_loop_set_shutdown_handler(void (*fn)(void));
 
 /* ---- Run state ---------------------------------------------------------- */
 /**

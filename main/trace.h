@@ -53,14 +53,61 @@ int trace_set_output(const char *path, GError **errp);
 void trace_list_events(FILE *out);
 
 /**
- * trace_emit: print one line "name: <formatted args>"; called by trace()
- * only when the event is enabled.
+ * trace_emit: print one line "NAME ARGS" (just "NAME" when the formatted
+ * arguments are empty) with a single write, so lines from several threads
+ * never mix; called by trace() only when the event is enabled.
  */
 void trace_emit(const char *name, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /** log_printf: print to the -D file (or stderr), for -d logging. */
 void log_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/**
+ * trace_enable_list: enable each comma-separated glob of @list (the
+ * argument of -trace, or a "-trace events=FILE" line).  Returns the
+ * number of events matched; see trace_enable_pattern().
+ */
+int trace_enable_list(const char *list);
+
+/*
+ * -d items: named switches for bigger, non-per-event logging ("-d int",
+ * "-d in_asm").  Defined like trace points, next to the code that logs:
+ *     LOG_ITEM_DEFINE(int, "show interrupts and exceptions");
+ *     if (log_enabled(int)) { log_printf(...); }
+ * "-d ITEM" refuses names nobody defined, so an item exists only once
+ * its feature does.
+ */
+typedef struct LogItem LogItem;
+struct LogItem {
+    const char *name;
+    const char *help;
+    bool enabled;
+    LogItem *next;
+};
+
+/** log_item_register: add @item to the -d registry (constructors). */
+void log_item_register(LogItem *item);
+
+/**
+ * log_enable_items: enable each item of the comma-separated @list.
+ * Returns 0, or -EINVAL with @errp naming the first unknown item.
+ */
+int log_enable_items(const char *list, GError **errp);
+
+/** log_list_items: print "name  help" per -d item (for "-d help"). */
+void log_list_items(FILE *out);
+
+#define LOG_ITEM_DEFINE(item, helptext)                                 \
+    LogItem log_item_##item = { .name = #item, .help = helptext };      \
+    static void __attribute__((constructor)) log_item_register_##item(void) \
+    {                                                                   \
+        log_item_register(&log_item_##item);                            \
+    }
+
+#define LOG_ITEM_DECLARE(item) extern LogItem log_item_##item
+
+#define log_enabled(item) unlikely(log_item_##item.enabled)
 
 #define TRACE_EVENT_DEFINE(ev)                                          \
     TraceEvent trace_ev_##ev = { .name = #ev };                         \

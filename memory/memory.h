@@ -14,6 +14,12 @@
 #define MEMORY_MEMORY_H
 
 #include "main/janus.h"
+/*
+ * The urcu flavour the memory API uses: "bulletproof", so that any thread
+ * may call rcu_read_lock() without rcu_register_thread() first.  Include
+ * this header (not <urcu.h>, another flavour) to get rcu_read_lock().
+ */
+#include <urcu-bp.h>
 
 typedef struct MemoryRegion MemoryRegion;
 typedef struct MemoryRegionOps MemoryRegionOps;
@@ -48,7 +54,9 @@ struct MemoryRegionOps {
     void (*write)(void *opaque, hwaddr addr, uint64_t data, unsigned size);
     /* What the guest may do: an access outside these is refused with
      * MEMTX_ERROR and never reaches the callbacks.  0 means 1 (min) / 4
-     * (max). */
+     * (max).  An access wider than max_access_size is not refused but
+     * cut into max_access_size pieces first, as a bus would (and as QEMU
+     * does); see docs/memory.md for the exact rules. */
     struct {
         unsigned min_access_size;
         unsigned max_access_size;

@@ -1,0 +1,41 @@
+"""pio: pc-testdev's latch at 0xe0/0xe8, every width and string I/O, at
+CPL0 and at CPL3 (TSS I/O bitmap). Output recorded from QEMU 7.2 TCG."""
+
+BLOCK = """\
+pio at CPL{cpl}
+ outl 0xe0, 0x12345678
+  inl 0xe0 = 0x12345678
+  inb 0xe0 = 0x78
+  inb 0xe1 = 0x56
+  inb 0xe2 = 0x34
+  inb 0xe3 = 0x12
+  inw 0xe0 = 0x5678
+  inw 0xe2 = 0x1234
+ outb 0xe1, 0xab
+  inl 0xe0 = 0x1234ab78
+ outw 0xe2, 0xcdef
+  inl 0xe0 = 0xcdefab78
+ outl 0xe8, 0x11223344 (byte-wide device)
+  inl 0xe8 = 0x11223344
+  inw 0xea = 0x1122
+  inb 0xe9 = 0x33
+ rep outsb 0xe0, "ABCD"
+  inl 0xe0 = 0x44
+ rep insb 0xe0 x4
+  bytes = 0x44444444
+ rep outsw 0xe2, {{0x1111, 0x2222, 0x3333}}
+  inl 0xe0 = 0x33330044
+ rep insl 0xe0 x3
+  dword 0 = 0x33330044
+  dword 1 = 0x33330044
+  dword 2 = 0x33330044
+"""
+
+
+def expect(ctx):
+    return {
+        'args': ['-device', 'pc-testdev'],
+        'serial': (BLOCK.format(cpl=0) + BLOCK.format(cpl=3)).splitlines() +
+                  ['PASS'],
+        'exit': 1,
+    }
