@@ -98,6 +98,19 @@ struct X86CPU {
 
     X86FPUState fpu;
 
+    /* TCG only (unused under KVM): lazy condition codes (meaning defined
+     * by tcg/i386: the last result and operands plus an operation kind,
+     * materialized into rflags only when read), the softmmu TLB (tcg/tb.h:
+     * generated code indexes tlb_table[mmu_idx] through env), and the
+     * exception being raised. */
+    uint64_t cc_dst, cc_src, cc_src2;
+    uint32_t cc_op;
+    struct TLBEntry *tlb_table[2];
+    int exception_index;        /* -1 none */
+    uint32_t exception_error_code;
+    bool exception_has_error_code;
+    void *tcg;                  /* accel/tcg per-vCPU state */
+
     bool halted;                /* HLT or waiting for SIPI (APs) */
     bool sipi_wait;             /* AP after reset/INIT: only a SIPI wakes it */
     unsigned reset_count;       /* bumped by x86_cpu_reset: accelerators
