@@ -18,6 +18,7 @@
 #ifndef MAIN_TRACE_H
 #define MAIN_TRACE_H
 
+#include <stdio.h>
 #include "main/janus.h"
 
 typedef struct TraceEvent TraceEvent;
