@@ -190,6 +190,15 @@ static int kvm_reset_lapic(KVMVcpu *v, GError **errp)
         }
         *(uint32_t *)(la.regs + off) = APIC_LVT_MASKED;
     }
+    /*
+     * The boot CPU's LINT0 is left in ExtINT mode, unmasked, as a PC BIOS
+     * (and QEMU's reset) leaves it: otherwise KVM refuses the PIC's
+     * interrupts (KVM_INTERRUPT needs LINT0 to accept ExtINT) and a
+     * multiboot kernel that only programs the PIC never sees IRQ 0.
+     */
+    if (v->cpu->index == 0) {
+        *(uint32_t *)(la.regs + 0x350) = 0x700;
+    }
     return vcpu_ioctl(v, KVM_SET_LAPIC, &la, "KVM_SET_LAPIC", errp);
 }
 

@@ -50,7 +50,7 @@ BAD = [
     (["-smp", "two"], "-smp two"),
     (["-kernel", "/nonexistent"], "/nonexistent"),
     (["-kernel", "/"], "-kernel /"),
-    (["-initrd", "/nonexistent-initrd"], "/nonexistent-initrd"),
+    (["-initrd", "/nonexistent-initrd"], "only allowed with -kernel"),
     (["-machine", "foo"], "foo"),
     (["-M", "q35"], "q35"),
     (["-machine", "pc,bogus=1"], "bogus"),
