@@ -192,7 +192,7 @@ static int kvm_reset_lapic(KVMVcpu *v, GError **errp)
     }
     /*
      * The boot CPU's LINT0 is left in ExtINT mode, unmasked, as a PC BIOS
-     * (and QEMU's reset) leaves it: otherwise KVM refuses the PIC's
+     * (SeaBIOS under QEMU) leaves it: otherwise KVM refuses the PIC's
      * interrupts (KVM_INTERRUPT needs LINT0 to accept ExtINT) and a
      * multiboot kernel that only programs the PIC never sees IRQ 0.
      */
