@@ -65,21 +65,24 @@ static void seg_set(SegmentCache *sc, uint16_t sel, uint64_t base,
  * following power-up, reset or INIT". */
 void x86_cpu_reset(X86CPU *cpu)
 {
-    unsigned index = cpu->index;
-    uint32_t apic_id = cpu->apic_id;
-    Machine *m = cpu->machine;
-    pthread_t thread = cpu->thread;
-    void *accel = cpu->accel;
-    unsigned reset_count = cpu->reset_count;
+    X86CPU old = *cpu;
 
-    /* Everything else is zero at power-on. */
+    /*
+     * Architectural state is zero at power-on unless set below.  What is
+     * not architectural (identity, threads, accelerator resources such as
+     * TCG's TLB tables) survives: a field added to X86CPU that must
+     * survive a reset belongs in this list.
+     */
     memset(cpu, 0, sizeof(*cpu));
-    cpu->machine = m;
-    cpu->index = index;
-    cpu->apic_id = apic_id;
-    cpu->thread = thread;
-    cpu->accel = accel;
-    cpu->reset_count = reset_count + 1;
+    cpu->machine = old.machine;
+    cpu->index = old.index;
+    cpu->apic_id = old.apic_id;
+    cpu->thread = old.thread;
+    cpu->accel = old.accel;
+    cpu->tcg = old.tcg;
+    memcpy(cpu->tlb_table, old.tlb_table, sizeof(cpu->tlb_table));
+    cpu->reset_count = old.reset_count + 1;
+    cpu->exception_index = -1;
 
     cpu->regs[R_EDX] = cpu_reset_signature();
     cpu->rip = 0xfff0;
@@ -101,13 +104,13 @@ void x86_cpu_reset(X86CPU *cpu)
     cpu->pat = PAT_POWER_ON;
     cpu->misc_enable = MISC_ENABLE_FAST_STRINGS;
     cpu->apic_base = APIC_DEFAULT_BASE | APIC_BASE_ENABLE |
-                     (index == 0 ? APIC_BASE_BSP : 0);
+                     (cpu->index == 0 ? APIC_BASE_BSP : 0);
 
     cpu->fpu.fcw = 0x37f;                       /* as after FNINIT */
     cpu->fpu.mxcsr = 0x1f80;
 
     /* Application processors wait for INIT-SIPI-SIPI. */
-    cpu->halted = cpu->sipi_wait = index != 0;
+    cpu->halted = cpu->sipi_wait = cpu->index != 0;
     cpu->regs_dirty = true;
 }
 

@@ -109,6 +109,8 @@ struct X86CPU {
     int exception_index;        /* -1 none */
     uint32_t exception_error_code;
     bool exception_has_error_code;
+    int64_t tsc_offset;         /* guest TSC = clock_virtual_ns() + this
+                                   (tcg/i386/misc_helper.c) */
     void *tcg;                  /* accel/tcg per-vCPU state */
 
     bool halted;                /* HLT or waiting for SIPI (APs) */

@@ -81,4 +81,11 @@ uintptr_t tcg_tb_exec(X86CPU *cpu, const void *tc_ptr);
  * (safe while other threads run the code). */
 void tb_set_jmp_target(TranslationBlock *tb, int slot, uintptr_t addr);
 
+/**
+ * tcg_code_gen_epilogue: the epilogue's "return 0" entry in the code
+ * buffer (what helper_lookup_tb_ptr returns when no block is found).
+ * Set by tcg_code_buffer_init() (tcg/code-buffer.h); NULL before.
+ */
+extern const void *tcg_code_gen_epilogue;
+
 #endif

@@ -144,6 +144,12 @@ TCGv tcg_env(TCGContext *s);
 
 /* ---- Emission (append one op) ------------------------------------------ */
 
+/**
+ * tcg_emit: append an op.  Each of the @nargs variadic arguments is a
+ * uint64_t (temps, conditions, (uintptr_t) labels and constants, cast by
+ * the tcg/tcg-op.h wrappers).  The returned op stays valid until the next
+ * tcg_func_start.
+ */
 TCGOp *tcg_emit(TCGContext *s, TCGOpcode opc, TCGType type, int nargs, ...);
 void tcg_gen_call(TCGContext *s, void *func, unsigned flags, TCGv ret,
                   int nr_in, ...);
@@ -174,6 +180,9 @@ void tcg_optimize(TCGContext *s);
  * tcg_gen_code: allocate registers and emit host code for the ops into
  * the code buffer at @tb->tc_ptr.  Returns the code size, or -1 when the
  * buffer is full (the caller flushes everything and retranslates).
+ * tcg_gen_code itself reserves the space (tcg/code-buffer.h) and sets
+ * @tb->tc_ptr and @tb->tc_size; the insn tables live in the same
+ * reservation, right after the code, and go away with the buffer reset.
  * Fills @tb's goto_tb patch offsets and the insn_start table used to
  * restore the guest pc on an exception.
  */

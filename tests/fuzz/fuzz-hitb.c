@@ -123,6 +123,24 @@ static uint64_t callback_read(hwaddr off, unsigned size)
     return v;
 }
 
+/*
+ * The worker needs microseconds, but it publishes under the BQL, which
+ * this thread keeps taking: on a loaded host (or under ASan) it can take
+ * a while to get in.  Five seconds without a result is a hang.
+ */
+static void wait_fact(void)
+{
+    gint64 deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+
+    while (callback_read(HITB_REG_STATUS, 4) & HITB_STATUS_COMPUTING) {
+        if (g_get_monotonic_time() > deadline) {
+            fprintf(stderr, "fuzz-hitb: factorial never finished\n");
+            abort();
+        }
+        g_usleep(100);
+    }
+}
+
 /* Does [buf, buf + cnt) fit [0x40000, 0x41000), counted without wrap? */
 static bool window_ok(uint64_t buf, uint64_t ram_addr, uint64_t cnt)
 {
@@ -142,8 +160,15 @@ static void fuzz_dma(Input *in)
     static uint8_t buf_before[HITB_DMA_SIZE];
     static uint8_t ram_before[FUZZ_RAM_SIZE];
     unsigned rejected;
-    bool pending_before = callback_read(HITB_REG_DMA_CMD, 4) & HITB_DMA_RUN;
+    bool pending_before;
 
+    /*
+     * The factorial worker raises its interrupt on its own time, and with
+     * MSI aimed at RAM that is a memory write: let it finish first, so
+     * nothing but the DMA can touch memory while the oracle watches.
+     */
+    wait_fact();
+    pending_before = callback_read(HITB_REG_DMA_CMD, 4) & HITB_DMA_RUN;
     if (pending_before) {
         /* Registers are frozen; just run what is armed. */
         bql_lock();
@@ -203,24 +228,6 @@ static void fuzz_config(Input *in)
                          reg == PCI_BASE_ADDRESS_0 ||
                          reg == 0x40 + PCI_MSI_ADDRESS_LO ? 4 : 2);
     bql_unlock();
-}
-
-/*
- * The worker needs microseconds, but it publishes under the BQL, which
- * this thread keeps taking: on a loaded host (or under ASan) it can take
- * a while to get in.  Five seconds without a result is a hang.
- */
-static void wait_fact(void)
-{
-    gint64 deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
-
-    while (callback_read(HITB_REG_STATUS, 4) & HITB_STATUS_COMPUTING) {
-        if (g_get_monotonic_time() > deadline) {
-            fprintf(stderr, "fuzz-hitb: factorial never finished\n");
-            abort();
-        }
-        g_usleep(100);
-    }
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);

@@ -40,7 +40,18 @@ static void test_reset_bsp(void)
     cpu->cr0 = 0x80000011;
     cpu->efer = EFER_LME | EFER_LMA;
     cpu->regs_dirty = false;
+    cpu->accel = &count;
+    cpu->tcg = &count;
+    cpu->tlb_table[1] = (void *)&count;
+    cpu->exception_index = 6;
     x86_cpu_reset(cpu);
+    g_test_message("reset keeps accelerator resources (accel, tcg, TLB "
+                   "tables) and clears the pending exception");
+    g_assert_true(cpu->accel == &count);
+    g_assert_true(cpu->tcg == &count);
+    g_assert_true(cpu->tlb_table[1] == (void *)&count);
+    g_assert_cmpint(cpu->exception_index, ==, -1);
+    cpu->accel = cpu->tcg = NULL;
     g_assert_cmphex(cpu->regs[R_EAX], ==, 0);
     g_assert_cmphex(cpu->cr0, ==, 0x60000010);
     g_assert_cmphex(cpu->efer, ==, 0);
