@@ -294,6 +294,8 @@ int x86_mmu_translate_full(X86CPU *cpu, uint64_t vaddr, unsigned access,
     res->paddr = pa & PHYS_MASK;
     res->page_size = size;
     res->prot = walk_prot(&w);
+    res->global = (cpu->cr4 & CR4_PGE) && w.n &&
+                  (w.entry[w.n - 1] & X86_PTE_G);
     return 0;
 }
 

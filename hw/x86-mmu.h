@@ -47,6 +47,7 @@
 #define X86_PTE_A               (1ULL << 5)
 #define X86_PTE_D               (1ULL << 6)
 #define X86_PTE_PS              (1ULL << 7)
+#define X86_PTE_G               (1ULL << 8)
 #define X86_PTE_NX              (1ULL << 63)
 
 /* Control bits hw/cpu.h does not name. */
@@ -71,6 +72,8 @@ typedef struct X86MMUResult {
     unsigned prot;              /* X86_PROT_* at the access's privilege */
     uint32_t pf_error_code;     /* on -EFAULT */
     int levels;                 /* paging-structure entries read */
+    bool global;                /* leaf has G with CR4.PGE: a TLB keeps
+                                   it across CR3 writes */
 } X86MMUResult;
 
 /**

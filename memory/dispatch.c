@@ -160,6 +160,13 @@ static MemTxResult io_access(MemoryRegion *mr, hwaddr off, uint8_t *buf,
     return res;
 }
 
+static RamWriteNotifier *ram_write_notifier;
+
+void memory_set_ram_write_notifier(RamWriteNotifier *fn)
+{
+    __atomic_store_n(&ram_write_notifier, fn, __ATOMIC_RELEASE);
+}
+
 /*
  * The RAM case is the hot one: an RCU read lock (two TLS accesses), one
  * binary search, one memcpy.  The I/O case takes the BQL and then looks
@@ -212,6 +219,10 @@ MemTxResult address_space_rw(AddressSpace *as, hwaddr addr, MemTxAttrs attrs,
             } else {
                 memcpy(f->host + off, p, l);
                 ram_block_set_dirty(f->rb, f->rb_offset + off, l);
+                if (unlikely(ram_write_notifier) &&
+                    as == &address_space_memory) {
+                    ram_write_notifier(addr, l);
+                }
             }
         } else {
             if (!have_bql) {

@@ -201,6 +201,17 @@ bool memory_region_get_dirty(MemoryRegion *mr, hwaddr addr, hwaddr len,
 bool memory_region_test_and_clear_dirty(MemoryRegion *mr, hwaddr addr,
                                         hwaddr len, unsigned client);
 
+/**
+ * memory_set_ram_write_notifier: have @fn(@addr, @len) called after every
+ * write to RAM that address_space_rw() makes in address_space_memory
+ * (device DMA, the page walker's A/D bits, the monitor), so TCG can drop
+ * translations of code that changed.  Guest stores made by TCG through
+ * its TLB do not come here.  One notifier; NULL removes it.  @fn runs in
+ * the writing thread, with or without the BQL, and must not block on it.
+ */
+typedef void RamWriteNotifier(hwaddr addr, hwaddr len);
+void memory_set_ram_write_notifier(RamWriteNotifier *fn);
+
 /* ---- Transactions ------------------------------------------------------ */
 
 /**

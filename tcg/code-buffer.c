@@ -46,7 +46,7 @@ static void *map_rx_near_binary(int fd, size_t size)
     return mmap(NULL, size, PROT_READ | PROT_EXEC, MAP_SHARED, fd, 0);
 }
 
-static int map_dual(size_t size, GError **errp)
+static int map_dual(size_t size)
 {
     int fd = memfd_create("janus-jit", MFD_CLOEXEC);
     void *rx, *rw;
@@ -129,7 +129,7 @@ int tcg_code_buffer_init(size_t size, GError **errp)
     }
     size = (size + 2 * MiB - 1) & ~(size_t)(2 * MiB - 1);
     tcg_target_init();
-    if (map_dual(size, errp) < 0) {
+    if (map_dual(size) < 0) {
         warn_report("tcg: no dual-mapped code buffer, using one RWX mapping");
         ret = map_rwx(size, errp);
         if (ret < 0) {

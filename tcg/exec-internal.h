@@ -34,6 +34,7 @@ typedef struct TCGContext TCGContext;
 /* What a TLB entry translates to, beside the fast-path fields. */
 typedef struct TLBEntryFull {
     uint64_t paddr;             /* physical page address */
+    bool global;                /* survives tlb_flush_nonglobal */
 } TLBEntryFull;
 
 typedef struct TCGExecStats {
@@ -132,6 +133,9 @@ void tb_unlock(void);
 TranslationBlock *tb_htable_lookup(X86CPU *cpu, uint64_t pc,
                                    uint64_t cs_base, uint32_t flags,
                                    uint64_t phys_page0);
+/** tb_htable_find_same: a valid cached TB with @tb's exact key (both
+ * physical pages; no page walk, so callable under the tb lock). */
+TranslationBlock *tb_htable_find_same(TranslationBlock *tb);
 /** tb_link: insert @tb in the hash and its pages' lists (tb lock held). */
 void tb_link(TranslationBlock *tb);
 /** tb_index_add: make @tb findable by host pc (tb lock held). */

@@ -46,10 +46,10 @@ static void op_visit_temps(TCGContext *s, TCGOp *op, int opi, TempVisitor *fn)
     }
 }
 
-static int cur_ebb;
-
 static void ref_temp(TCGContext *s, TCGTemp *ts, int opi)
 {
+    int cur_ebb = s->cur_ebb;
+
     if (ts->kind == TEMP_GLOBAL || ts->kind == TEMP_CONST) {
         return;
     }
@@ -78,7 +78,7 @@ static void find_ranges(TCGContext *s)
         s->temps[t].last_ref = -1;
         s->temps[t].multi_ebb = false;
     }
-    cur_ebb = 0;
+    s->cur_ebb = 0;
     for (int i = 0; i < s->nb_ops; i++) {
         TCGOp *op = s->ops[i];
 
@@ -86,7 +86,7 @@ static void find_ranges(TCGContext *s)
             continue;
         }
         if (op->opc == INDEX_op_set_label) {
-            cur_ebb++;
+            s->cur_ebb++;
             g_hash_table_insert(label_pos, (void *)(uintptr_t)op->args[0],
                                 GINT_TO_POINTER(i + 1));
         } else if (op->opc == INDEX_op_br || op->opc == INDEX_op_brcond) {
@@ -109,9 +109,10 @@ static void find_ranges(TCGContext *s)
             for (int t = s->nb_globals; t < s->nb_temps; t++) {
                 TCGTemp *ts = &s->temps[t];
 
+                /* alive in memory up to and including the branch */
                 if (ts->first_ref >= 0 && ts->first_ref < e[0] &&
-                    ts->last_ref >= e[0] && ts->last_ref < e[1]) {
-                    ts->last_ref = e[1];
+                    ts->last_ref >= e[0] && ts->last_ref <= e[1]) {
+                    ts->last_ref = e[1] + 1;
                     ts->multi_ebb = true;
                     changed = true;
                 }

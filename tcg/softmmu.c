@@ -74,9 +74,11 @@ static void tlb_flush_idx(TCGCPUState *t, int mmu_idx)
 {
     for (unsigned i = 0; i < TLB_SIZE; i++) {
         t->tlb[mmu_idx][i] = tlb_empty;
+        t->full[mmu_idx][i].global = false;
     }
     for (unsigned i = 0; i < VTLB_SIZE; i++) {
         t->vtlb[mmu_idx][i] = tlb_empty;
+        t->vfull[mmu_idx][i].global = false;
     }
     t->large_page_addr[mmu_idx] = -1;
     t->large_page_mask[mmu_idx] = 0;
@@ -113,13 +115,31 @@ void tlb_flush(X86CPU *cpu)
 }
 
 /*
- * The page walker does not report PTE.G, so a CR3 write drops global
- * pages too.  That is always correct (a TLB may forget anything at any
- * time); it costs a few refills of kernel pages per context switch.
+ * CR3 writes keep global pages (PTE.G with CR4.PGE): the kernel's
+ * mappings survive a context switch.  The jump cache is cleared whole:
+ * it does not know which of its blocks sit on global pages.
  */
 void tlb_flush_nonglobal(X86CPU *cpu)
 {
-    tlb_flush(cpu);
+    TCGCPUState *t = tcg_cpu(cpu);
+
+    for (int i = 0; i < NB_MMU_MODES; i++) {
+        for (unsigned k = 0; k < TLB_SIZE; k++) {
+            if (!t->full[i][k].global) {
+                t->tlb[i][k] = tlb_empty;
+            }
+        }
+        for (unsigned k = 0; k < VTLB_SIZE; k++) {
+            if (!t->vfull[i][k].global) {
+                t->vtlb[i][k] = tlb_empty;
+            }
+        }
+    }
+    tb_jmp_cache_clear(cpu);
+    t->mmu_stats.tlb_flushes++;
+    if (log_enabled(mmu)) {
+        log_printf("tlb_flush_nonglobal cpu=%u\n", cpu->index);
+    }
 }
 
 void tlb_flush_page(X86CPU *cpu, uint64_t vaddr)
@@ -144,10 +164,12 @@ void tlb_flush_page(X86CPU *cpu, uint64_t vaddr)
         }
         if (tlb_entry_is_page(e, page)) {
             *e = tlb_empty;
+            t->full[i][tlb_index(page)].global = false;
         }
         for (unsigned v = 0; v < VTLB_SIZE; v++) {
             if (tlb_entry_is_page(&t->vtlb[i][v], page)) {
                 t->vtlb[i][v] = tlb_empty;
+                t->vfull[i][v].global = false;
             }
         }
     }
@@ -218,8 +240,8 @@ static uint8_t *ram_page_host(uint64_t paddr, bool *readonly)
 }
 
 static void tlb_set_page(X86CPU *cpu, uint64_t vaddr, uint64_t paddr,
-                         unsigned prot, bool writable, int mmu_idx,
-                         uint64_t page_size)
+                         unsigned prot, bool writable, bool global,
+                         int mmu_idx, uint64_t page_size)
 {
     TCGCPUState *t = tcg_cpu(cpu);
     uint64_t vpage = vaddr & TARGET_PAGE_MASK;
@@ -270,6 +292,7 @@ static void tlb_set_page(X86CPU *cpu, uint64_t vaddr, uint64_t paddr,
     }
     n.addend = host ? (uintptr_t)host - vpage : 0;
     t->full[mmu_idx][idx].paddr = ppage;
+    t->full[mmu_idx][idx].global = global;
     *e = n;
 
     /*
@@ -324,8 +347,8 @@ static void tlb_fill(X86CPU *cpu, uint64_t vaddr, int acc, int mmu_idx,
                    cpu->index, vaddr, acc_name[acc], mmu_idx, res.paddr,
                    res.prot, res.page_size);
     }
-    tlb_set_page(cpu, vaddr, res.paddr, res.prot, acc == ACC_WRITE, mmu_idx,
-                 res.page_size);
+    tlb_set_page(cpu, vaddr, res.paddr, res.prot, acc == ACC_WRITE,
+                 res.global, mmu_idx, res.page_size);
 }
 
 /* The victim TLB has @page for @acc: swap it into the main table. */
@@ -393,8 +416,8 @@ uint64_t get_page_addr_code(X86CPU *cpu, uint64_t pc, int mmu_idx,
             if (x86_mmu_translate_full(cpu, pc, access, true, &res) < 0) {
                 return -1;
             }
-            tlb_set_page(cpu, pc, res.paddr, res.prot, false, mmu_idx,
-                         res.page_size);
+            tlb_set_page(cpu, pc, res.paddr, res.prot, false, res.global,
+                         mmu_idx, res.page_size);
             if (!tlb_hit_page(e->addr_code, page)) {
                 return -1;
             }
@@ -561,7 +584,7 @@ uint64_t helper_ld_mmu(X86CPU *cpu, uint64_t vaddr, uint32_t memop_idx,
     int mmu_idx = (memop_idx >> 8) & (NB_MMU_MODES - 1);
     unsigned size = 1u << (op & MO_SIZE);
     unsigned off = vaddr & ~TARGET_PAGE_MASK;
-    TLBEntry *e, *e2;
+    TLBEntry *e;
     uint64_t v;
 
     if ((op & MO_ALIGN) && (vaddr & (size - 1))) {
@@ -571,20 +594,15 @@ uint64_t helper_ld_mmu(X86CPU *cpu, uint64_t vaddr, uint32_t memop_idx,
     if (likely(off + size <= TARGET_PAGE_SIZE)) {
         v = ld_page(cpu, e, mmu_idx, vaddr, size);
     } else {
-        /* Split: both pages translate before either is read. */
-        unsigned n1 = TARGET_PAGE_SIZE - off;
-        uint64_t vaddr2 = vaddr + n1;
-
-        e2 = tlb_lookup(cpu, vaddr2, ACC_READ, mmu_idx, ra);
-        if (!tlb_hit_page(e->addr_read, vaddr & TARGET_PAGE_MASK)) {
-            e = tlb_lookup(cpu, vaddr, ACC_READ, mmu_idx, ra);
-        }
+        /* Split: both pages translate (and may fault) before either is
+         * read; then byte by byte, looking each up again, because an
+         * MMIO read may remap memory and flush the TLB under us. */
+        tlb_lookup(cpu, vaddr + (TARGET_PAGE_SIZE - off), ACC_READ, mmu_idx,
+                   ra);
         v = 0;
-        for (unsigned i = 0; i < n1; i++) {
+        for (unsigned i = 0; i < size; i++) {
+            e = tlb_lookup(cpu, vaddr + i, ACC_READ, mmu_idx, ra);
             v |= ld_page(cpu, e, mmu_idx, vaddr + i, 1) << (8 * i);
-        }
-        for (unsigned i = n1; i < size; i++) {
-            v |= ld_page(cpu, e2, mmu_idx, vaddr2 + (i - n1), 1) << (8 * i);
         }
     }
     return sign_extend(v, op);
@@ -616,22 +634,19 @@ void helper_st_mmu(X86CPU *cpu, uint64_t vaddr, uint64_t val,
         if (!tlb_hit_page(e->addr_write, vaddr & TARGET_PAGE_MASK)) {
             e = tlb_lookup(cpu, vaddr, ACC_WRITE, mmu_idx, ra);
         }
-        if (((e->addr_write | e2->addr_write) & TLB_NOTDIRTY)) {
-            /* Invalidate first (this may restart the instruction), so
-             * that no byte has been stored when it does. */
-            if (e->addr_write & TLB_NOTDIRTY) {
-                notdirty_write(cpu, e, mmu_idx, vaddr, n1, ra);
-            }
-            if (e2->addr_write & TLB_NOTDIRTY) {
-                notdirty_write(cpu, e2, mmu_idx, vaddr2, size - n1, ra);
-            }
+        /* Invalidate code first (this may restart the instruction), so
+         * that no byte has been stored when it does. */
+        if (e->addr_write & TLB_NOTDIRTY) {
+            notdirty_write(cpu, e, mmu_idx, vaddr, n1, ra);
         }
-        for (unsigned i = 0; i < n1; i++) {
+        if (e2->addr_write & TLB_NOTDIRTY) {
+            notdirty_write(cpu, e2, mmu_idx, vaddr2, size - n1, ra);
+        }
+        /* Byte by byte, looking each up again: an MMIO write may remap
+         * memory and flush the TLB under us. */
+        for (unsigned i = 0; i < size; i++) {
+            e = tlb_lookup(cpu, vaddr + i, ACC_WRITE, mmu_idx, ra);
             st_page(cpu, e, mmu_idx, vaddr + i, val >> (8 * i), 1, ra);
-        }
-        for (unsigned i = n1; i < size; i++) {
-            st_page(cpu, e2, mmu_idx, vaddr2 + (i - n1), val >> (8 * i), 1,
-                    ra);
         }
     }
 }

@@ -97,6 +97,22 @@ TranslationBlock *tb_htable_lookup(X86CPU *cpu, uint64_t pc,
     return NULL;
 }
 
+TranslationBlock *tb_htable_find_same(TranslationBlock *tb)
+{
+    unsigned h = tb_hash_func(tb->phys_pc[0], tb->pc, tb->flags);
+    TranslationBlock *o = __atomic_load_n(&tb_hash[h], __ATOMIC_ACQUIRE);
+
+    for (; o; o = __atomic_load_n(&o->hash_next, __ATOMIC_ACQUIRE)) {
+        if (o->pc == tb->pc && o->cs_base == tb->cs_base &&
+            o->flags == tb->flags && o->phys_pc[0] == tb->phys_pc[0] &&
+            o->phys_pc[1] == tb->phys_pc[1] &&
+            !__atomic_load_n(&o->invalid, __ATOMIC_ACQUIRE)) {
+            return o;
+        }
+    }
+    return NULL;
+}
+
 static void tb_hash_remove(TranslationBlock *tb)
 {
     unsigned h = tb_hash_func(tb->phys_pc[0], tb->pc, tb->flags);
@@ -143,7 +159,9 @@ static PageDesc *page_find(uint64_t paddr, bool alloc)
     if (pn >> PD_PAGE_BITS) {
         return NULL;            /* beyond 52-bit physical addresses */
     }
-    for (int lvl = PD_LEVELS - 1; lvl >= 0; lvl--) {
+    /* Levels 3..1 hold pointers; a level-1 entry points at a leaf of
+     * PageDescs indexed by the low bits. */
+    for (int lvl = PD_LEVELS - 1; lvl >= 1; lvl--) {
         unsigned i = (pn >> (lvl * PD_LEVEL_BITS)) & (PD_NODE_SIZE - 1);
         void *next = __atomic_load_n(&node[i], __ATOMIC_ACQUIRE);
 
@@ -151,16 +169,13 @@ static PageDesc *page_find(uint64_t paddr, bool alloc)
             if (!alloc) {
                 return NULL;
             }
-            next = lvl ? g_malloc0(PD_NODE_SIZE * sizeof(void *))
-                       : g_malloc0(PD_NODE_SIZE * sizeof(PageDesc));
+            next = lvl > 1 ? g_malloc0(PD_NODE_SIZE * sizeof(void *))
+                           : g_malloc0(PD_NODE_SIZE * sizeof(PageDesc));
             __atomic_store_n(&node[i], next, __ATOMIC_RELEASE);
-        }
-        if (!lvl) {
-            return &((PageDesc *)next)[pn & (PD_NODE_SIZE - 1)];
         }
         node = next;
     }
-    return NULL;
+    return &((PageDesc *)node)[pn & (PD_NODE_SIZE - 1)];
 }
 
 bool page_has_code(uint64_t paddr)

@@ -134,6 +134,9 @@ struct TCGContext {
     GArray *free_slots;         /* int: spill slot indexes */
     int next_slot;
     uint32_t cur_ldst_live;     /* regs to preserve around a slow path */
+    uint32_t busy;              /* regs the current op uses */
+    int cur_op;                 /* index of the op being allocated */
+    int cur_ebb;                /* liveness pre-pass */
 };
 
 static inline TCGTemp *arg_temp(TCGContext *s, uint64_t arg)
@@ -154,6 +157,10 @@ void tcg_ops_compact(TCGContext *s);
 #define INDEX_op_nop NB_OPS
 TCGCond tcg_swap_cond(TCGCond c);
 TCGCond tcg_invert_cond(TCGCond c);
+
+/* optimize.c */
+/** tcg_eval_cond: @cond on @x and @y taken as @type values. */
+bool tcg_eval_cond(TCGType type, TCGCond cond, uint64_t x, uint64_t y);
 
 /* liveness.c */
 /**

@@ -83,8 +83,10 @@ TCGContext *tcg_context_new(void)
     }
     s->op_chunks = g_ptr_array_new_with_free_func(g_free);
     s->labels = g_ptr_array_new();
-    s->consts[0] = g_hash_table_new(g_int64_hash, g_int64_equal);
-    s->consts[1] = g_hash_table_new(g_int64_hash, g_int64_equal);
+    s->consts[0] = g_hash_table_new_full(g_int64_hash, g_int64_equal,
+                                         g_free, NULL);
+    s->consts[1] = g_hash_table_new_full(g_int64_hash, g_int64_equal,
+                                         g_free, NULL);
     s->ext_relocs = g_array_new(false, false, sizeof(TCGExtReloc));
     s->ldst = g_array_new(false, false, sizeof(TCGLdstSlow));
     s->insn_pc = g_array_new(false, false, sizeof(uint64_t));
@@ -138,18 +140,11 @@ void tcg_context_free(TCGContext *s)
     g_free(s);
 }
 
-static void const_key_free(gpointer key, gpointer value, gpointer opaque)
-{
-    g_free(key);
-}
-
 void tcg_func_start(TCGContext *s)
 {
     s->nb_temps = s->nb_globals;
-    for (int i = 0; i < 2; i++) {
-        g_hash_table_foreach(s->consts[i], const_key_free, NULL);
-        g_hash_table_remove_all(s->consts[i]);
-    }
+    g_hash_table_remove_all(s->consts[0]);
+    g_hash_table_remove_all(s->consts[1]);
     s->nb_ops = 0;
     s->chunk_idx = 0;
     s->chunk_used = 0;
@@ -218,7 +213,8 @@ TCGLabel *tcg_label_new(TCGContext *s)
 
 TCGv tcg_env(TCGContext *s)
 {
-    return 0;
+    (void)s;
+    return 0;      /* the first global, created by tcg_context_new */
 }
 
 /* ---- Emission ------------------------------------------------------------ */
@@ -352,6 +348,7 @@ void tcg_gen_qemu_st(TCGContext *s, TCGType t, TCGv val, TCGv vaddr,
 
 void tcg_op_remove(TCGContext *s, TCGOp *op)
 {
+    (void)s;
     if (tcg_op_defs[op->opc].flags & TCG_OPF_LABEL &&
         op->opc != INDEX_op_set_label) {
         ((TCGLabel *)(uintptr_t)op->args[op->nargs - 1])->refs--;

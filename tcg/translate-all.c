@@ -141,8 +141,8 @@ retranslate:
 
     tb_lock();
     if (cached) {
-        TranslationBlock *other = tb_htable_lookup(cpu, pc, cs_base, flags,
-                                                   tb->phys_pc[0]);
+        /* No page walk under the lock: its A/D writes may invalidate. */
+        TranslationBlock *other = tb_htable_find_same(tb);
 
         if (other) {
             /* Another vCPU translated the same block meanwhile. */

@@ -73,8 +73,16 @@ static void tcg_listener_commit(MemoryListener *l)
 static int tcg_init(Machine *m, Opts *opts, GError **errp)
 {
     uint64_t tb_size = 0;
+    const char *thread = opts ? opts_get(opts, "thread") : NULL;
 
     if (opts && opts_get_uint(opts, "tb-size", 0, &tb_size, errp) < 0) {
+        return -EINVAL;
+    }
+    /* QEMU's spelling of what janus always does: one thread per vCPU. */
+    if (thread && strcmp(thread, "multi")) {
+        g_set_error(errp, JANUS_ERROR, 0, "-accel tcg,thread=%s: janus "
+                    "only runs thread=multi (one host thread per vCPU)",
+                    thread);
         return -EINVAL;
     }
     if (opts && opts_check_unused(opts, "-accel tcg", errp) < 0) {
@@ -99,6 +107,8 @@ static int tcg_init(Machine *m, Opts *opts, GError **errp)
         .commit = tcg_listener_commit,
     };
     memory_listener_register(&tcg_listener, &address_space_memory);
+    /* DMA into RAM that holds code drops its translations. */
+    memory_set_ram_write_notifier(tb_invalidate_phys_range);
     return 0;
 }
 

@@ -317,12 +317,14 @@ static void triple_fault(X86CPU *cpu)
 
 /* QEMU's -d int lines, so logs of both can be compared. */
 static void log_interrupt(X86CPU *cpu, int vector, bool is_sw,
-                          uint32_t error_code, uint64_t ret_rip)
+                          uint32_t error_code)
 {
     static unsigned count;
     unsigned n = __atomic_fetch_add(&count, 1, __ATOMIC_RELAXED);
     g_autoptr(GString) dump = g_string_new(NULL);
-    uint64_t rip = is_sw ? ret_rip : cpu->rip;
+    /* the instruction that raised the event, INT n included: the frontend
+     * stores the INT's own rip before calling helper_raise_interrupt */
+    uint64_t rip = cpu->rip;
 
     x86_cpu_sync_eflags(cpu);
     x86_cpu_dump_state(cpu, dump);
@@ -353,14 +355,20 @@ void x86_cpu_do_interrupt(X86CPU *cpu, int vector, bool is_sw,
     cpu->halted = false;
     for (;;) {
         if (log_enabled(int)) {
-            log_interrupt(cpu, vector, is_sw, error_code, ret_rip);
+            log_interrupt(cpu, vector, is_sw, error_code);
         }
         if (x86_deliver(cpu, vector, is_sw, error_code, has_error, ret_rip,
                         &f)) {
             return;
         }
         if (log_enabled(int)) {
-            log_printf("check_exception old: 0x%x new 0x%x\n", vector,
+            /* QEMU's line: "old" only names an event that escalates */
+            bool escalates = exception && (is_contributory(vector) ||
+                                           vector == EXCP_PF ||
+                                           vector == EXCP_DF);
+
+            log_printf("check_exception old: 0x%x new 0x%x\n",
+                       escalates ? (unsigned)vector : 0xffffffffu,
                        f.vector);
         }
         if (f.vector == EXCP_PF) {
@@ -393,7 +401,7 @@ static void deliver_now(X86CPU *cpu, int vector, bool is_sw,
     X86Fault f;
 
     if (log_enabled(int)) {
-        log_interrupt(cpu, vector, is_sw, 0, next_rip);
+        log_interrupt(cpu, vector, is_sw, 0);
     }
     if (!x86_deliver(cpu, vector, is_sw, 0, false, next_rip, &f)) {
         /* A fault delivering INT n is an ordinary fault of the INT
@@ -411,6 +419,8 @@ void helper_into(X86CPU *cpu, uint64_t next_rip)
 {
     if (x86_compute_eflags(cpu) & CC_O) {
         deliver_now(cpu, EXCP_OF, true, next_rip, GETPC());
+    } else {
+        cpu->rip = next_rip;    /* nothing delivered: go on after INTO */
     }
 }
 

@@ -36,6 +36,8 @@
  *   block, end the block before it and accept the missed shadow.)
  * - [NORAISE]: cannot fault; may be called with TCG_CALL_NO_RAISE.
  *
+ * Parameters shared by the helpers below: @cpu is the vCPU (env);
+ * @selector a segment selector (low 16 bits used); @vector an IDT vector.
  * Sizes: @size is the operand size in bytes (2, 4 or 8); @shift is the
  * QEMU-style operand size code 0 = 16 bit, 1 = 32 bit, 2 = 64 bit.
  * Linear addresses (@addr) include the segment base and are truncated to
@@ -61,9 +63,12 @@ _Noreturn void helper_raise_exception_err(X86CPU *cpu, int vector,
 /**
  * helper_raise_interrupt: INT n (@vector = n), INT3 (@vector 3): software
  * interrupt delivered now through the IDT/IVT with @next_rip pushed.
- * Checks gate DPL >= CPL (#GP(vector*8+2)), IOPL in VM86 for INT n.
- * [CC] [CC-OUT] [END].  A fault during delivery is raised at this
- * instruction (returns normally otherwise; the block must end).
+ * Checks gate DPL >= CPL (#GP(vector*8+2)).  [CC] [CC-OUT] [END].
+ * A fault during delivery is raised at this instruction (returns
+ * normally otherwise; the block must end).  The frontend stores this
+ * instruction's own rip to env->rip before the call (-d int logs it, as
+ * QEMU does); helper_into and helper_icebp likewise (INTO with OF clear
+ * sets rip = @next_rip itself).
  */
 void helper_raise_interrupt(X86CPU *cpu, int vector, uint64_t next_rip);
 /** helper_into: INTO (legacy modes only; the frontend raises #UD in 64-bit
@@ -77,7 +82,7 @@ void helper_icebp(X86CPU *cpu, uint64_t next_rip);
 
 /**
  * helper_load_seg: MOV/POP Sreg, LDS/LES/LFS/LGS/LSS: load segment @seg
- * (R_ES..R_GS, never R_CS) with @selector.  Real/VM86 mode: base =
+ * (R_ES..R_GS, never R_CS) with @selector.  Real mode: base =
  * selector << 4.  Protected/long mode: descriptor checks with #GP(sel),
  * #NP(sel), #SS(sel); a null selector is allowed except for SS (64-bit
  * mode allows a null SS at CPL < 3).  Sets the descriptor's accessed bit.
@@ -102,9 +107,8 @@ void helper_lcall(X86CPU *cpu, uint32_t selector, uint64_t offset,
 void helper_lret(X86CPU *cpu, int shift, uint32_t imm);
 /** helper_iret: IRET/IRETD/IRETQ (@shift 0/1/2): real mode, protected
  * mode (same and outer level; a return to VM86 is not modelled: #GP(0)),
- * long mode (always pops SS:RSP
- * in 64-bit mode).  NT=1 (task return) -> #GP, not modelled.
- * [CC] [CC-OUT] [END] */
+ * long mode (64-bit mode always pops SS:RSP).  NT=1 (task return) -> #GP,
+ * not modelled.  @next_rip is unused.  [CC] [CC-OUT] [END] */
 void helper_iret(X86CPU *cpu, int shift, uint64_t next_rip);
 
 /** helper_syscall: SYSCALL (#UD unless EFER.SCE; 64-bit and compatibility
@@ -134,7 +138,8 @@ void helper_lldt(X86CPU *cpu, uint32_t selector);
 /** helper_ltr: LTR (CPL0; marks the TSS descriptor busy). */
 void helper_ltr(X86CPU *cpu, uint32_t selector);
 /** helper_sldt / helper_str: the LDTR / TR selector (#UD in real and
- * VM86 mode).  The frontend zero-extends to the destination. */
+ * VM86 mode: the frontend already refuses VM86 code).  The frontend
+ * zero-extends to the destination. */
 uint32_t helper_sldt(X86CPU *cpu);
 uint32_t helper_str(X86CPU *cpu);
 /** helper_lar / helper_lsl / helper_verr / helper_verw: set ZF when
@@ -212,7 +217,7 @@ void helper_xgetbv(X86CPU *cpu);
 /**
  * helper_in: IN/INS element: read @size (1, 2, 4) bytes from @port through
  * address_space_io, after the permission check (protected mode: CPL > IOPL
- * or VM86 -> the TSS I/O bitmap, #GP(0) when a bit is set or the bitmap is
+ * -> the TSS I/O bitmap, #GP(0) when a bit is set or the bitmap is
  * out of the TSS limit).  For INS the frontend first probes the store to
  * ES:rDI (a dummy write) so a #PF there happens before the port read, then
  * calls this per element.  Result zero-extended.
@@ -223,17 +228,16 @@ uint32_t helper_in(X86CPU *cpu, uint32_t port, uint32_t size);
  * interrupt or stop the VM (isa-debug-exit). */
 void helper_out(X86CPU *cpu, uint32_t port, uint32_t val, uint32_t size);
 
-/** helper_cli: CLI (PM: CPL <= IOPL; VM86: IOPL 3; else #GP(0)). */
+/** helper_cli: CLI (protected mode: CPL <= IOPL, else #GP(0)). */
 void helper_cli(X86CPU *cpu);
 /** helper_sti: STI (same rules).  [END+1] */
 void helper_sti(X86CPU *cpu);
-/** helper_pushf: the value PUSHF pushes (VM and RF cleared); #GP(0) in
- * VM86 mode with IOPL < 3.  [CC] */
+/** helper_pushf: the value PUSHF pushes (VM and RF cleared).  [CC] */
 uint64_t helper_pushf(X86CPU *cpu);
 /**
  * helper_popf: POPF of @val with operand size @size (2, 4, 8): IOPL only
- * at CPL0, IF only at CPL <= IOPL, VM/VIP/VIF never changed (RF cleared);
- * VM86 with IOPL < 3 -> #GP(0).  [CC] [CC-OUT] [END] (IF, TF, AC).
+ * at CPL0, IF only at CPL <= IOPL, VM/VIP/VIF never changed (RF
+ * cleared).  [CC] [CC-OUT] [END] (IF, TF, AC).
  */
 void helper_popf(X86CPU *cpu, uint64_t val, int size);
 /** helper_hlt: HLT (#GP(0) at CPL>0): rip = @next_rip, halted, exit to the

@@ -116,7 +116,8 @@ static inline int x86_data_mmu_idx(X86CPU *cpu)
 
 static inline bool is_canonical(uint64_t a)
 {
-    return (uint64_t)(((int64_t)a << 16) >> 16) == a;
+    /* bits 63-47 all equal (shift unsigned first: no signed overflow) */
+    return (uint64_t)((int64_t)(a << 16) >> 16) == a;
 }
 
 /* ---- Descriptors ---------------------------------------------------------
@@ -184,6 +185,10 @@ void sys_st(X86CPU *cpu, uint64_t addr, unsigned size, int mmu_idx,
 /** sys_raise: raise @f at the instruction of host address @ra (CR2 set
  * for #PF). */
 _Noreturn void sys_raise(X86CPU *cpu, const X86Fault *f, uintptr_t ra);
+
+/** desc_addr: the linear address of @sel's descriptor (@wide: 16
+ * bytes); false when it is beyond the table or the LDT is unusable. */
+bool desc_addr(X86CPU *cpu, uint16_t sel, bool wide, uint64_t *addr);
 
 /**
  * load_desc: read the descriptor @sel names from the GDT or LDT.

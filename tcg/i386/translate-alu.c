@@ -309,6 +309,19 @@ static void set_cc(DisasContext *d, uint32_t base, MemOp ot, TCGv dst,
     if (src2 >= 0) {
         tcg_gen_mov(d->s, I64, d->g->cc_src2, src2);
     }
+    /*
+     * Operands the new cc_op never reads are dead: saying so lets the
+     * optimizer drop the code that computed them (a shift's cc_src
+     * followed by an AND).  Only here, at the end of an instruction: a
+     * fault later in the same instruction would restore the old cc_op,
+     * which may still need them.
+     */
+    if (src < 0) {
+        tcg_gen_discard(d->s, I64, d->g->cc_src);
+    }
+    if (src2 < 0) {
+        tcg_gen_discard(d->s, I64, d->g->cc_src2);
+    }
     set_cc_op(d, base + ot);
 }
 
@@ -532,6 +545,18 @@ static void gen_rot(DisasContext *d, MemOp ot, bool left, TCGv r, TCGv a,
     gen_ext(d, ot, r, n);
 }
 
+/*
+ * A shift by a (masked) count of 0 changes no flag and no value, but a
+ * 32-bit register destination is still written, so its upper half is
+ * cleared as by any 32-bit write.  Memory is not accessed.
+ */
+static void gen_zero_count(DisasContext *d, X86Opnd *dst)
+{
+    if (dst->kind == OPND_REG && dst->ot == MO_32) {
+        tcg_gen_ext32u(d->s, I64, d->g->regs[dst->reg], d->g->regs[dst->reg]);
+    }
+}
+
 static void gen_shift(DisasContext *d, int kind)
 {
     X86Opnd dst, cnt;
@@ -554,7 +579,8 @@ static void gen_shift(DisasContext *d, int kind)
     if (const_count) {
         cval = cnt.imm & (ot == MO_64 ? 63 : 31);
         if (cval == 0) {
-            return;                 /* no effect, not even on flags */
+            gen_zero_count(d, &dst);
+            return;
         }
         c = const64(d, cval);
     } else {
@@ -669,6 +695,7 @@ static void gen_shxd(DisasContext *d, bool left)
     if (cnt.kind == OPND_IMM) {
         c = const64(d, cnt.imm & (ot == MO_64 ? 63 : 31));
         if ((cnt.imm & (ot == MO_64 ? 63 : 31)) == 0) {
+            gen_zero_count(d, &dst);
             return;
         }
     } else {
@@ -910,6 +937,8 @@ static void gen_popcnt(DisasContext *d)
     tcg_gen_ctpop(d->s, I64, r, v);
     gen_st_opnd(d, &dst, r);
     tcg_gen_mov(d->s, I64, d->g->cc_dst, v);
+    tcg_gen_discard(d->s, I64, d->g->cc_src);
+    tcg_gen_discard(d->s, I64, d->g->cc_src2);
     set_cc_op(d, CC_OP_POPCNT);
 }
 

@@ -53,7 +53,7 @@ typedef struct X86Opnd {
     int reg;                /* OPND_REG: 0-15 */
     bool hi8;               /* OPND_REG: AH CH DH BH */
     TCGv addr;              /* OPND_MEM: linear address */
-    uint64_t imm;           /* OPND_IMM: zero-extended from ot */
+    uint64_t imm;           /* OPND_IMM: as encoded, sign-extended */
 } X86Opnd;
 
 typedef struct DisasContext {
@@ -156,6 +156,7 @@ void gen_update_cc_op(DisasContext *d);
 void set_cc_op(DisasContext *d, uint32_t op);
 /* Store rip of the current instruction (before helpers that need it). */
 void gen_update_rip_cur(DisasContext *d);
+void gen_update_rip_next(DisasContext *d);
 
 /* Raise @vector (no error code / with one) at the current instruction;
  * ends the block. */

@@ -164,6 +164,44 @@ static void gen_pushf_popf(DisasContext *d, bool push)
     }
 }
 
+/* PUSHA/POPA (legacy modes only: #UD in 64-bit mode, from the decoder) */
+static void gen_pusha_popa(DisasContext *d, bool push)
+{
+    MemOp ot = stack_ot(d);
+    unsigned size = 1 << ot;
+    TCGv sp = tmp64(d);
+
+    if (push) {
+        /* EAX ECX EDX EBX (original) ESP EBP ESI EDI, stores first */
+        for (int i = 0; i < 8; i++) {
+            TCGv v = tmp64(d);
+
+            tcg_gen_subi(d->s, I64, sp, d->g->regs[R_ESP], (i + 1) * size);
+            gen_ext(d, d->sflag, sp, sp);
+            gen_ld_reg(d, ot, i, false, v);
+            gen_st_mem(d, ot, v, gen_linear(d, sp, R_SS));
+        }
+        gen_st_reg(d, d->sflag, R_ESP, false, sp);
+        return;
+    }
+    {
+        TCGv v[8];
+
+        for (int i = 7; i >= 0; i--) {
+            v[i] = tmp64(d);
+            tcg_gen_addi(d->s, I64, sp, d->g->regs[R_ESP], (7 - i) * size);
+            gen_ext(d, d->sflag, sp, sp);
+            gen_ld_mem(d, ot, v[i], gen_linear(d, sp, R_SS));
+        }
+        for (int i = 0; i < 8; i++) {
+            if (i != R_ESP) {
+                gen_st_reg(d, ot, i, false, v[i]);
+            }
+        }
+        gen_add_sp(d, 8 * size);
+    }
+}
+
 static void gen_enter(DisasContext *d)
 {
     MemOp ot = stack_ot(d);
@@ -435,16 +473,22 @@ static void gen_string(DisasContext *d, int kind)
                                               d->aflag));
         gen_str_step(d, R_EDI, ot);
         break;
-    case STR_INS:
-        /* the port is read before the store can fault: a #PF on the
-         * destination loses that element's read (not probed first) */
+    case STR_INS: {
+        /* probe the destination first (an atomic OR of 0 checks write
+         * access and faults without changing memory), so a #PF there
+         * does not swallow a port read */
+        TCGv dst = gen_seg_reg_addr(d, R_ES, d->g->regs[R_EDI], d->aflag);
+
+        gen_helper(d, helper_x86_atomic, TCG_CALL_NO_WRITE_GLOBALS, tmp64(d),
+                   4, d->g->env, dst, const64(d, 0),
+                   const64(d, ot | ATOMIC_OR << 4 | d->mmu_idx << 8));
         v = tmp64(d);
         gen_helper(d, helper_in, 0, v, 3, d->g->env, port,
                    const64(d, 1 << ot));
-        gen_st_mem(d, ot, v, gen_seg_reg_addr(d, R_ES, d->g->regs[R_EDI],
-                                              d->aflag));
+        gen_st_mem(d, ot, v, dst);
         gen_str_step(d, R_EDI, ot);
         break;
+    }
     case STR_OUTS:
         v = tmp64(d);
         gen_ld_mem(d, ot, v, gen_seg_reg_addr(d, sseg, d->g->regs[R_ESI],
@@ -614,11 +658,16 @@ static void gen_cmpxchg(DisasContext *d)
                    d->g->env, dst.addr, acc, newv,
                    const64(d, ot | d->mmu_idx << 8));
     } else {
-        TCGv nv = tmp64(d);
+        /* a register destination is only written on a match (a 32-bit
+         * one is not even zero-extended otherwise, as on hardware) */
+        TCGv full = tmp64(d), upd = tmp64(d);
 
         old = gen_ld_opnd(d, &dst);
-        tcg_gen_movcond(d->s, I64, TCG_COND_EQ, nv, old, acc, newv, old);
-        gen_st_opnd(d, &dst, nv);
+        tcg_gen_mov(d->s, I64, full, d->g->regs[dst.reg]);
+        gen_st_opnd(d, &dst, newv);
+        tcg_gen_mov(d->s, I64, upd, d->g->regs[dst.reg]);
+        tcg_gen_movcond(d->s, I64, TCG_COND_EQ, d->g->regs[dst.reg], old, acc,
+                        upd, full);
     }
     /* accumulator gets the old value only on a mismatch (a 32-bit
      * accumulator is not even zero-extended on a match) */
@@ -824,6 +873,12 @@ bool translate_misc(DisasContext *d)
     case ZYDIS_MNEMONIC_POPF: case ZYDIS_MNEMONIC_POPFD:
     case ZYDIS_MNEMONIC_POPFQ:
         gen_pushf_popf(d, false);
+        return true;
+    case ZYDIS_MNEMONIC_PUSHA: case ZYDIS_MNEMONIC_PUSHAD:
+        gen_pusha_popa(d, true);
+        return true;
+    case ZYDIS_MNEMONIC_POPA: case ZYDIS_MNEMONIC_POPAD:
+        gen_pusha_popa(d, false);
         return true;
     case ZYDIS_MNEMONIC_ENTER: gen_enter(d); return true;
     case ZYDIS_MNEMONIC_LEAVE: gen_leave(d); return true;

@@ -346,9 +346,12 @@ X86Opnd *decode_opnd(DisasContext *d, int i, X86Opnd *o)
         o->addr = gen_linear(d, gen_ea(d, op), zseg(op->mem.segment));
         break;
     case ZYDIS_OPERAND_TYPE_IMMEDIATE:
+        /* sign-extended as encoded (imm8 in a 64-bit add is -1, not
+         * 0xff); users mask it to the size they operate at */
         o->kind = OPND_IMM;
-        o->imm = (op->imm.is_signed ? (uint64_t)op->imm.value.s :
-                  op->imm.value.u) & ot_mask(o->ot);
+        o->ot = d->ot;
+        o->imm = op->imm.is_signed ? (uint64_t)op->imm.value.s :
+                 op->imm.value.u;
         break;
     default:
         break;
@@ -370,7 +373,7 @@ TCGv gen_ld_opnd(DisasContext *d, X86Opnd *o)
         gen_ld_mem(d, o->ot, v, o->addr);
         return v;
     case OPND_IMM:
-        return const64(d, o->imm);
+        return const64(d, o->imm & ot_mask(o->ot));
     default:
         return const64(d, 0);
     }
@@ -417,6 +420,11 @@ static void gen_store_rip(DisasContext *d, uint64_t rip)
 void gen_update_rip_cur(DisasContext *d)
 {
     gen_store_rip(d, cur_rip(d));
+}
+
+void gen_update_rip_next(DisasContext *d)
+{
+    gen_store_rip(d, next_rip(d));
 }
 
 void gen_exception(DisasContext *d, int vector)

@@ -36,9 +36,12 @@
  *   exit_request and checks interrupts/queued work.
  * - Before every goto_tb/exit_tb/goto_ptr the block stores rip and cc_op
  *   to env, so a chained successor (or the loop) always finds them exact.
- * - insn_start records (pc, cc_op) per guest instruction; cc_op is
- *   CC_OP_DYNAMIC when env->cc_op already holds the right value at that
- *   point: cpu_loop_exit_restore must then leave env->cc_op alone.
+ * - insn_start records (pc, cc_op) per guest instruction, pc being the
+ *   virtual pc (rip = pc - cs_base, truncated to 32 bits outside 64-bit
+ *   mode); cc_op is CC_OP_DYNAMIC when env->cc_op already holds the right
+ *   value at that point: cpu_loop_exit_restore must then leave env->cc_op
+ *   alone.  Guest registers and cc_* are written only after an
+ *   instruction's last access that can fault.
  * - A block ends with exit_tb(0) (not chainable) after any instruction
  *   that may unmask interrupts (sti + one more instruction for the
  *   interrupt shadow, popf, iret, mov to cr8, wrmsr) or change the mode
@@ -48,6 +51,9 @@
  *   translated into the same block and the block ends right after it, so
  *   no interrupt is taken in between (interrupts are only delivered
  *   between blocks).  No state in X86CPU is needed for it.
+ *
+ * The translator's own state (DisasContext) is private to
+ * tcg/i386/translate*.c: tcg/i386/translate-internal.h.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */

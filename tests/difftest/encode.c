@@ -19,6 +19,12 @@ static bool fits8(int64_t v)
     return v >= -128 && v <= 127;
 }
 
+/* The 3 low bits encoding register @r (ah..bh are 4..7 without REX). */
+static unsigned low3(int r)
+{
+    return r >= AH ? r - AH + 4 : r & 7;
+}
+
 /* REX bits a register operand needs; *high8 set for ah..bh. */
 static unsigned reg_rex(int r, bool byte, bool *need, bool *high8)
 {
@@ -69,6 +75,9 @@ int x86_encode(const Insn *in, uint32_t at, uint8_t *out)
         }
         b[n++] = in->stray_rex;
     }
+    if (in->modrm && m->kind != MEM_NONE && m->addr32) {
+        b[n++] = 0x67;
+    }
     memcpy(b + n, in->pfx, in->npfx);
     n += in->npfx;
     if (rex || need_rex || in->rex40) {
@@ -77,15 +86,16 @@ int x86_encode(const Insn *in, uint32_t at, uint8_t *out)
     memcpy(b + n, in->op, in->nop);
     n += in->nop;
     if (in->opreg >= 0) {
-        b[n - 1] |= in->opreg & 7;
+        b[n - 1] |= low3(in->opreg);
     }
     if (in->modrm) {
-        unsigned reg = in->reg & 7, mod, rm;
+        unsigned reg = in->reg_is_digit ? in->reg & 7u : low3(in->reg);
+        unsigned mod, rm;
 
         modrm_at = n++;
         switch (m->kind) {
         case MEM_NONE:
-            b[modrm_at] = 0xc0 | reg << 3 | (in->rm & 7);
+            b[modrm_at] = 0xc0 | reg << 3 | low3(in->rm);
             break;
         case MEM_RIP:
             b[modrm_at] = reg << 3 | 5;

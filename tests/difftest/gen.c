@@ -73,6 +73,14 @@ typedef struct Gen {
     Unit units[MAX_UNITS];
     int nunits;
     unsigned long faults;   /* deliberate exceptions generated */
+    /*
+     * For comparisons with QEMU 7.2: no REX before legacy prefixes (QEMU
+     * obeys them, the CPU ignores them), no RIP-relative shld/shrd with an
+     * imm8 (QEMU misses the imm8 in the RIP offset), no lock on a register
+     * (QEMU runs "lock xor r, r" instead of #UD) and no RIP-relative lea
+     * (its result depends on where the loader put the blob, which differs).
+     */
+    bool qemu_compat;
 } Gen;
 
 /* What one instruction does, as far as the bookkeeping cares. */
@@ -243,8 +251,7 @@ static void decorate(Gen *g, Insn *in)
                  (in->modrm && in->mem.kind == MEM_NONE && in->rm >= AH);
     int mand = in->npfx && in->pfx[in->npfx - 1] == 0xf3;
 
-    if (in->mem.kind != MEM_NONE && in->mem.kind != MEM_RIP + 1 &&
-        chance(g, 8) && in->npfx < 4) {
+    if (in->mem.kind != MEM_NONE && chance(g, 8) && in->npfx < 4) {
         static const uint8_t segs[] = { 0x2e, 0x36, 0x3e, 0x26, 0x64, 0x65 };
         /* fs/gs rarely: their bases are zero here, but they are real bases */
         uint8_t s = segs[chance(g, 85) ? rn(g, 4) : 4 + rn(g, 2)];
@@ -264,7 +271,7 @@ static void decorate(Gen *g, Insn *in)
         in->pfx[i] = in->pfx[j];
         in->pfx[j] = t;
     }
-    if (chance(g, 3)) {
+    if (!g->qemu_compat && chance(g, 3)) {
         if (!in->npfx) {
             add_pfx(in, chance(g, 50) ? 0x3e : 0x2e);
         }
@@ -636,7 +643,7 @@ static bool gen_alu(Gen *g)
             size = 1;
             in.rex_w = false;
         }
-        set_op(&in, 1, 0x80 + (form - 6), 0, 0);
+        set_op(&in, 1, form == 8 ? 0x83 : 0x80 + (form - 6), 0, 0);
         set_digit(&in, op);
         if (!pick_rm(g, &in, &e, size, wr, 40)) {
             return false;
@@ -644,13 +651,17 @@ static bool gen_alu(Gen *g)
         set_imm(g, &in, form == 7 ? imm_size(size) : 1);
         break;
     }
-    if (in.mem.kind != MEM_NONE && chance(g, wr ? 25 : 2)) {
-        add_pfx(&in, 0xf0);
-        e.fault = !wr;                  /* lock cmp: #UD */
-    } else if (form != 4 && form != 5 && in.mem.kind == MEM_NONE &&
-               chance(g, 1)) {
-        add_pfx(&in, 0xf0);             /* lock on a register: #UD */
-        e.fault = true;
+    /* lock: on a memory destination; on cmp or a register it is #UD */
+    if (form != 4 && form != 5) {
+        bool mem_dest = (form < 2 || form > 5) && in.mem.kind != MEM_NONE;
+
+        if (mem_dest && chance(g, wr ? 25 : 2)) {
+            add_pfx(&in, 0xf0);
+            e.fault = !wr;
+        } else if (!mem_dest && !g->qemu_compat && chance(g, 1)) {
+            add_pfx(&in, 0xf0);
+            e.fault = true;
+        }
     }
     return emit_decorated(g, &in, &e);
 }
@@ -659,10 +670,10 @@ static bool gen_test(Gen *g)
 {
     Insn in;
     Eff e = { .fwrite = DT_ARITH & ~DT_AF, .fundef = DT_AF };
-    int form = rn(g, 3), size = pick_size(g, &in, true);
+    int form = rn(g, 3), size;
 
     x86_insn_init(&in);
-    apply_size(g, &in, size);
+    size = pick_size(g, &in, true);
     switch (form) {
     case 0:
         set_op(&in, 1, size == 1 ? 0x84 : 0x85, 0, 0);
@@ -869,16 +880,14 @@ static bool gen_div(Gen *g)
         q = (interesting(g) & mask) % lim;
         r = rnd(g) % (uint64_t)ud;
         x = q * ud + r;
-        if (fault) {
-            if (chance(g, 50)) {
-                x += ud << n;       /* high half >= divisor */
-            } else {
-                ud = 0;
-            }
-        }
         d = (uint64_t)ud & mask;
         lo = (uint64_t)x & mask;
         hi = (uint64_t)(x >> n) & mask;
+        if (fault && chance(g, 50)) {
+            d = 0;
+        } else if (fault) {         /* high half >= divisor: too big */
+            hi = d + rnd(g) % ((u128)mask - d + 1);
+        }
     }
 
     /* dividend: ax for bytes, else rdx:rax; high bits beyond it random */
@@ -1071,6 +1080,9 @@ static bool gen_shd(Gen *g)
         !pick_rm(g, &in, &e, size, true, dest_undef ? 0 : 35)) {
         return false;
     }
+    if (g->qemu_compat && !by_cl && in.mem.kind == MEM_RIP) {
+        return false;
+    }
     if (dest_undef) {
         e.wr_undef = bit(in.rm);
     }
@@ -1123,7 +1135,7 @@ static bool gen_bt(Gen *g)
             e.msize = size + 8;
             e.mwrite = wr;
         } else if (!pick_regop(g, &in, &e, size, false) ||
-                   !pick_rm(g, &in, &e, size, wr, 30)) {
+                   !pick_rm(g, &in, &e, size, wr, 0)) {
             return false;
         }
     }
@@ -1252,7 +1264,7 @@ static bool gen_lea(Gen *g)
     m->addr32 = chance(g, 25);
     m->disp = chance(g, 50) ? (int64_t)(int8_t)rnd(g) : (int64_t)(int32_t)rnd(g);
     m->dispsize = m->disp >= -128 && m->disp <= 127 ? 1 : 4;
-    if (kind == 0) {
+    if (kind == 0 && !g->qemu_compat) {
         m->kind = MEM_RIP;
         m->disp = (int64_t)(uint32_t)rnd(g) % (1 << 20);
     } else {
@@ -1595,9 +1607,10 @@ static void show_case(Gen *g, uint64_t seed, long index)
     }
     printf("],\n \"reloc\": %u, \"rflags\": %" PRIu64 ", \"mem_seed\": \"%#"
            PRIx64 "\",\n \"reg_undef\": %u, \"flags_undef\": %u, "
-           "\"feat\": %u, \"rip_win\": %u, \"win_size\": %u}\n",
+           "\"feat\": %u, \"rip_win\": %u, \"win_size\": %u, "
+           "\"faults\": %s}\n",
            c.reloc, c.rflags, c.mem_seed, c.reg_undef, c.flags_undef, c.feat,
-           DT_RIP_WIN, DT_WIN_SIZE);
+           DT_RIP_WIN, DT_WIN_SIZE, g->s.stop ? "true" : "false");
 }
 
 static void usage(void)
@@ -1608,7 +1621,11 @@ static void usage(void)
             "  -n INSNS      tested instructions to generate (100000)\n"
             "  --only K      write case K alone\n"
             "  --prefixes K  write case K cut after each instruction group\n"
-            "  --show K      print case K as JSON\n");
+            "  --show K      print case K as JSON\n"
+            "  --qemu-compat avoid what QEMU 7.2 gets wrong (stray REX,\n"
+            "                RIP-relative shld/shrd imm8, lock xor r,r) and\n"
+            "                RIP-relative lea\n"
+            "                (the blob sits elsewhere under QEMU)\n");
     exit(2);
 }
 
@@ -1618,6 +1635,7 @@ int main(int argc, char **argv)
         { "only", required_argument, NULL, 'O' },
         { "prefixes", required_argument, NULL, 'P' },
         { "show", required_argument, NULL, 'S' },
+        { "qemu-compat", no_argument, NULL, 'Q' },
         { NULL, 0, NULL, 0 },
     };
     uint64_t seed = 0, want = 100000;
@@ -1650,6 +1668,9 @@ int main(int argc, char **argv)
             break;
         case 'S':
             show = atol(optarg);
+            break;
+        case 'Q':
+            g.qemu_compat = true;
             break;
         default:
             usage();
