@@ -416,6 +416,32 @@ static void hitb_reset(void *opaque)
     pthread_mutex_unlock(&s->job_lock);
 }
 
+/*
+ * The challenge's guest found BAR0 at 0xfea00000, so the first hitb gets it
+ * there; a second one would overlap it, so it is left for the guest to
+ * program, as a BIOS-less PC leaves every BAR.
+ */
+static bool hitb_bar0_window_free(PCIBus *bus)
+{
+    for (int devfn = 0; devfn < PCI_DEVFN_MAX; devfn++) {
+        PCIDevice *d = pci_find_device(bus, devfn);
+
+        if (!d) {
+            continue;
+        }
+        for (int n = 0; n < PCI_NUM_BARS; n++) {
+            const PCIBar *b = &d->bars[n];
+
+            if (b->mr && b->preset != PCI_BAR_UNMAPPED &&
+                b->preset < HITB_BAR0_ADDR + HITB_MMIO_SIZE &&
+                HITB_BAR0_ADDR < b->preset + b->size) {
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
 HitbState *hitb_new(Machine *m, int devfn, GError **errp)
 {
     HitbState *s = g_new0(HitbState, 1);
@@ -434,7 +460,13 @@ HitbState *hitb_new(Machine *m, int devfn, GError **errp)
     memory_region_init_io(&s->mmio, &hitb_mmio_ops, s, "hitb-mmio",
                           HITB_MMIO_SIZE);
     pci_register_bar(&s->pci, 0, PCI_BAR_MEM32, &s->mmio);
-    pci_dev_assign_bar_address(&s->pci, 0, HITB_BAR0_ADDR);
+    if (hitb_bar0_window_free(m->pci_bus)) {
+        pci_dev_assign_bar_address(&s->pci, 0, HITB_BAR0_ADDR);
+    } else {
+        warn_report("hitb at %02x.%x: BAR0 left unassigned, 0x%llx is "
+                    "taken by another device", PCI_SLOT(s->pci.devfn),
+                    PCI_FUNC(s->pci.devfn), HITB_BAR0_ADDR);
+    }
 
     s->dma_timer = timer_new(hitb_dma_timer, s);
     pthread_mutex_init(&s->job_lock, NULL);

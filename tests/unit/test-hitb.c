@@ -717,6 +717,28 @@ static void test_create_options(void)
     }
 }
 
+/* A second hitb must not be preset over the first one's BAR0. */
+static void test_second_device(void)
+{
+    g_autoptr(GError) err = NULL;
+    Opts *o = opts_parse("hitb,addr=06.0", true, &err);
+    PCIDevice *first, *second;
+
+    g_assert_nonnull(o);
+    bql_lock();
+    g_assert_cmpint(machine_create_device(m, o, &err), ==, 0);
+    bql_unlock();
+    opts_free(o);
+    first = pci_find_device(m->pci_bus, PCI_DEVFN(4, 0));
+    second = pci_find_device(m->pci_bus, PCI_DEVFN(6, 0));
+    g_assert_nonnull(first);
+    g_assert_nonnull(second);
+    g_assert_cmphex(first->bars[0].addr, ==, 0xfea00000);
+    g_assert_cmphex(second->bars[0].addr, ==, PCI_BAR_UNMAPPED);
+    g_test_message("second hitb at 06.0: BAR0 left unassigned, the first "
+                   "keeps 0xfea00000");
+}
+
 int main(int argc, char **argv)
 {
     g_autoptr(GError) err = NULL;
@@ -775,6 +797,7 @@ int main(int argc, char **argv)
     g_test_add_func("/hitb/dma-rejects", test_dma_rejects);
     g_test_add_func("/hitb/reset", test_reset);
     g_test_add_func("/hitb/create-options", test_create_options);
+    g_test_add_func("/hitb/second-device", test_second_device);
     ret = g_test_run();
     unlink(trace_path);
     g_free(trace_path);
