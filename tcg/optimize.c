@@ -20,6 +20,7 @@
 typedef struct TempInfo {
     bool is_const;
     uint64_t val;
+    uint64_t z_mask;            /* bits that may be non-zero */
     int prev_copy, next_copy;   /* ring of equal temps (self: alone) */
 } TempInfo;
 
@@ -40,6 +41,7 @@ static TempInfo *ti(OptState *o, int t)
 
             o->ti[i].is_const = ts && ts->kind == TEMP_CONST;
             o->ti[i].val = o->ti[i].is_const ? ts->val : 0;
+            o->ti[i].z_mask = o->ti[i].is_const ? (uint64_t)ts->val : ~0ull;
             o->ti[i].prev_copy = o->ti[i].next_copy = i;
         }
         o->nb_ti = n;
@@ -63,6 +65,7 @@ static void reset_temp(OptState *o, int t)
     ti(o, i->next_copy)->prev_copy = i->prev_copy;
     i->prev_copy = i->next_copy = t;
     i->is_const = false;
+    i->z_mask = type_mask(o->s->temps[t].type);
 }
 
 static void reset_all(OptState *o, bool globals_only)
@@ -79,6 +82,18 @@ static void set_const(OptState *o, int t, uint64_t val)
     reset_temp(o, t);
     ti(o, t)->is_const = true;
     ti(o, t)->val = val & type_mask(o->s->temps[t].type);
+    ti(o, t)->z_mask = ti(o, t)->val;
+}
+
+/* Bits of @t's value that may be set. */
+static uint64_t z_of(OptState *o, uint64_t arg)
+{
+    TCGTemp *ts = &o->s->temps[(int)arg];
+
+    if (ts->kind == TEMP_CONST) {
+        return ts->val;
+    }
+    return ti(o, (int)arg)->z_mask & type_mask(ts->type);
 }
 
 static bool are_copies(OptState *o, int a, int b)
@@ -261,7 +276,7 @@ static int cond_self(TCGCond c)
     }
 }
 
-/* ---- Rewrites ------------------------------------------------------------- */
+/* ---- Rewrites ----------------------------------------------------------- */
 
 static void make_movi(OptState *o, TCGOp *op, uint64_t val)
 {
@@ -294,6 +309,7 @@ static void make_mov(OptState *o, TCGOp *op, int src)
     op->nargs = 2;
     op->args[1] = (uint64_t)src;
     reset_temp(o, ret);
+    ti(o, ret)->z_mask = z_of(o, (uint64_t)src);
     /* join src's ring */
     ti(o, ret)->next_copy = ti(o, src)->next_copy;
     ti(o, ret)->prev_copy = src;
@@ -372,6 +388,100 @@ static bool simplify_binary(OptState *o, TCGOp *op)
         op->args[2] = (uint64_t)tcg_const(o->s, type, (int64_t)(-b & m));
     }
     return false;
+}
+
+/* The bits an op's single output may have set (~0: anything). */
+static uint64_t known_bits(OptState *o, const TCGOp *op)
+{
+    const TCGOpDef *def = &tcg_op_defs[op->opc];
+    uint64_t a = def->nb_iargs >= 1 ? z_of(o, op->args[def->nb_oargs]) : 0;
+    uint64_t b = def->nb_iargs >= 2 ? z_of(o, op->args[def->nb_oargs + 1])
+                                    : 0;
+    uint64_t c;
+    unsigned w = op->type == TCG_TYPE_I32 ? 32 : 64;
+
+    switch (op->opc) {
+    case INDEX_op_ext8u: case INDEX_op_ld8u:
+        return a & 0xff;
+    case INDEX_op_ext16u: case INDEX_op_ld16u:
+        return a & 0xffff;
+    case INDEX_op_ext32u: case INDEX_op_extu_i32_i64:
+    case INDEX_op_extrl_i64_i32: case INDEX_op_ld32u:
+        return a & 0xffffffff;
+    case INDEX_op_ext8s:
+        return a & 0x80 ? ~0ull : a & 0x7f;
+    case INDEX_op_ext16s:
+        return a & 0x8000 ? ~0ull : a & 0x7fff;
+    case INDEX_op_ext32s: case INDEX_op_ext_i32_i64:
+        return a & 0x80000000 ? ~0ull : a & 0x7fffffff;
+    case INDEX_op_and:
+        return a & b;
+    case INDEX_op_or: case INDEX_op_xor:
+        return a | b;
+    case INDEX_op_andc:
+        return a;
+    case INDEX_op_shr:
+    case INDEX_op_shl:
+    case INDEX_op_sar:
+        if (!arg_const(o, op->args[2], &c)) {
+            return ~0ull;
+        }
+        c &= w - 1;
+        if (op->opc == INDEX_op_shl) {
+            return a << c;
+        }
+        if (op->opc == INDEX_op_sar && (a >> (w - 1) & 1)) {
+            return ~0ull;
+        }
+        return a >> c;
+    case INDEX_op_setcond:
+        return 1;
+    case INDEX_op_ctpop:
+        return 0x7f;
+    case INDEX_op_clz: case INDEX_op_ctz:
+        return 0x7f | b;
+    case INDEX_op_movcond:
+        return z_of(o, op->args[3]) | z_of(o, op->args[4]);
+    case INDEX_op_qemu_ld: {
+        unsigned mo = op->args[2] & 0xff;
+
+        if (mo & MO_SIGN || (mo & MO_SIZE) == MO_64) {
+            return ~0ull;
+        }
+        return (2ull << ((8 << (mo & MO_SIZE)) - 1)) - 1;
+    }
+    default:
+        return ~0ull;
+    }
+}
+
+/* Extensions and masks that change nothing the value can have. */
+static bool simplify_known_bits(OptState *o, TCGOp *op)
+{
+    uint64_t a, m, c;
+
+    switch (op->opc) {
+    case INDEX_op_ext8u: m = 0xff; break;
+    case INDEX_op_ext16u: m = 0xffff; break;
+    case INDEX_op_ext32u: m = 0xffffffff; break;
+    case INDEX_op_ext8s: m = 0x7f; break;
+    case INDEX_op_ext16s: m = 0x7fff; break;
+    case INDEX_op_ext32s: m = 0x7fffffff; break;
+    case INDEX_op_and:
+        if (!arg_const(o, op->args[2], &c)) {
+            return false;
+        }
+        m = c;
+        break;
+    default:
+        return false;
+    }
+    a = z_of(o, op->args[1]);
+    if (a & ~m) {
+        return false;
+    }
+    make_mov(o, op, (int)op->args[1]);
+    return true;
 }
 
 static void optimize_op(OptState *o, TCGOp *op)
@@ -492,8 +602,18 @@ static void optimize_op(OptState *o, TCGOp *op)
         return;
     }
 
-    for (int k = 0; k < no; k++) {
-        reset_temp(o, (int)op->args[k]);
+    if (simplify_known_bits(o, op)) {
+        return;
+    }
+    {
+        uint64_t z = known_bits(o, op);
+
+        for (int k = 0; k < no; k++) {
+            reset_temp(o, (int)op->args[k]);
+        }
+        if (no == 1) {
+            ti(o, (int)op->args[0])->z_mask &= z;
+        }
     }
 }
 
@@ -557,6 +677,7 @@ void tcg_optimize(TCGContext *s)
 {
     OptState o = { .s = s };
 
+    s->stats.ops += s->nb_ops;
     remove_dead_code(s);
     ti(&o, s->nb_temps);
     for (int i = 0; i < s->nb_ops; i++) {
@@ -569,4 +690,5 @@ void tcg_optimize(TCGContext *s)
     remove_dead_code(s);
     tcg_liveness(s);
     tcg_ops_compact(s);
+    s->stats.ops_opt += s->nb_ops;
 }

@@ -31,7 +31,7 @@ static const int call_arg_regs[] = { TCG_TARGET_CALL_ARG_REGS };
 #define ALL_ALLOC (TCG_TARGET_ALL_REGS & ~TCG_TARGET_RESERVED_REGS)
 #define CALLEE_SAVED (ALL_ALLOC & ~TCG_TARGET_CALL_CLOBBER_REGS)
 
-/* ---- Spill slots --------------------------------------------------------- */
+/* ---- Spill slots -------------------------------------------------------- */
 
 static int temp_base(const TCGTemp *ts)
 {
@@ -69,7 +69,7 @@ static void slot_free(TCGContext *s, TCGTemp *ts)
     ts->mem_allocated = false;
 }
 
-/* ---- Register state ------------------------------------------------------ */
+/* ---- Register state ----------------------------------------------------- */
 
 /* s->busy: registers the op being allocated uses, never spill targets;
  * s->s->cur_op: its index (live ranges are op indexes). */
@@ -188,6 +188,9 @@ static void reg_evict(TCGContext *s, int reg, uint32_t exclude)
             reg_assign(s, ts, r);
             return;
         }
+    }
+    if (ts->kind != TEMP_CONST && !ts->mem_coherent) {
+        s->stats.spills++;
     }
     temp_sync(s, ts, exclude | TCG_REGSET(reg));
     temp_release(s, ts, true);
@@ -436,6 +439,9 @@ static void alloc_call(TCGContext *s, const TCGOp *op, uint32_t life)
                 continue;
             }
         }
+        if (ts->kind != TEMP_CONST && !ts->mem_coherent) {
+            s->stats.spills++;
+        }
         temp_sync(s, ts, s->busy);
         temp_release(s, ts, true);
     }
@@ -476,7 +482,7 @@ static void alloc_call(TCGContext *s, const TCGOp *op, uint32_t life)
     }
 }
 
-/* ---- Generic ops ----------------------------------------------------------- */
+/* ---- Generic ops -------------------------------------------------------- */
 
 typedef struct ArgCt {
     uint32_t regs;
@@ -656,7 +662,7 @@ static void alloc_op(TCGContext *s, const TCGOp *op, uint32_t life)
     s->busy = 0;
 }
 
-/* ---- Driver -------------------------------------------------------------- */
+/* ---- Driver ------------------------------------------------------------- */
 
 static void label_resolve(TCGContext *s, TCGLabel *l)
 {
@@ -748,15 +754,21 @@ static int gen_place(TCGContext *s, TranslationBlock *tb)
         g_assert(disp == d32);
         memcpy(rw + r->offset, &d32, 4);
     }
-    memcpy(rw + tab, s->insn_pc->data, n * 8);
-    memcpy(rw + tab + n * 8, s->insn_cc_op->data, n * 4);
-    memcpy(rw + tab + n * 12, s->insn_end->data, n * 4);
+    if (n) {
+        memcpy(rw + tab, s->insn_pc->data, n * 8);
+        memcpy(rw + tab + n * 8, s->insn_cc_op->data, n * 4);
+        memcpy(rw + tab + n * 12, s->insn_end->data, n * 4);
+    }
     tb->tc_ptr = rx;
     tb->tc_size = len;
     tb->insn_pc = (uint64_t *)(rx + tab);
     tb->insn_cc_op = (uint32_t *)(rx + tab + n * 8);
     tb->insn_host_end = (uint32_t *)(rx + tab + n * 12);
     tb->icount = n;
+    s->stats.tbs++;
+    s->stats.guest_insns += n;
+    s->stats.code_bytes += len;
+    s->stats.ldst += s->ldst->len;
     /* the code is complete before anyone can learn its address */
     __atomic_thread_fence(__ATOMIC_RELEASE);
     return len;

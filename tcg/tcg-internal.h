@@ -137,6 +137,7 @@ struct TCGContext {
     uint32_t busy;              /* regs the current op uses */
     int cur_op;                 /* index of the op being allocated */
     int cur_ebb;                /* liveness pre-pass */
+    TCGStats stats;
 };
 
 static inline TCGTemp *arg_temp(TCGContext *s, uint64_t arg)

@@ -32,7 +32,8 @@
 
 #include "tcg/tcg.h"
 
-#define TCGOP_A(x) ((uint64_t)(int64_t)(x))
+/* one variadic tcg_emit argument (undefined again at the end) */
+#define OPA(x) ((uint64_t)(int64_t)(x))
 
 /* Memory barrier kinds for tcg_gen_mb (which earlier accesses must be
  * ordered before which later ones).  On an x86-64 host only store->load
@@ -48,7 +49,7 @@
 static inline void tcg_gen_mov(TCGContext *s, TCGType t, TCGv ret, TCGv a)
 {
     if (ret != a) {
-        tcg_emit(s, INDEX_op_mov, t, 2, TCGOP_A(ret), TCGOP_A(a));
+        tcg_emit(s, INDEX_op_mov, t, 2, OPA(ret), OPA(a));
     }
 }
 
@@ -58,7 +59,7 @@ static inline void tcg_gen_movi(TCGContext *s, TCGType t, TCGv ret,
     if (t == TCG_TYPE_I32) {
         v = (uint32_t)v;
     }
-    tcg_emit(s, INDEX_op_movi, t, 2, TCGOP_A(ret), (uint64_t)v);
+    tcg_emit(s, INDEX_op_movi, t, 2, OPA(ret), (uint64_t)v);
 }
 
 /* ---- env (host memory) loads and stores ------------------------------ */
@@ -67,7 +68,7 @@ static inline void tcg_gen_movi(TCGContext *s, TCGType t, TCGv ret,
 static inline void tcg_gen_##name(TCGContext *s, TCGType t, TCGv r,     \
                                   TCGv base, intptr_t offset)           \
 {                                                                       \
-    tcg_emit(s, INDEX_op_##opc, t, 3, TCGOP_A(r), TCGOP_A(base), TCGOP_A(offset));     \
+    tcg_emit(s, INDEX_op_##opc, t, 3, OPA(r), OPA(base), OPA(offset));  \
 }
 TCG_GEN_LDST(ld8u, ld8u)
 TCG_GEN_LDST(ld8s, ld8s)
@@ -88,13 +89,13 @@ TCG_GEN_LDST(st, st)         /* full width of the type */
 static inline void tcg_gen_##name(TCGContext *s, TCGType t, TCGv ret,   \
                                   TCGv a, TCGv b)                       \
 {                                                                       \
-    tcg_emit(s, INDEX_op_##name, t, 3, TCGOP_A(ret), TCGOP_A(a), TCGOP_A(b));          \
+    tcg_emit(s, INDEX_op_##name, t, 3, OPA(ret), OPA(a), OPA(b));       \
 }                                                                       \
 static inline void tcg_gen_##name##i(TCGContext *s, TCGType t, TCGv ret,\
                                      TCGv a, int64_t b)                 \
 {                                                                       \
-    tcg_emit(s, INDEX_op_##name, t, 3, TCGOP_A(ret), TCGOP_A(a),                  \
-             TCGOP_A(tcg_const(s, t, b)));                                   \
+    tcg_emit(s, INDEX_op_##name, t, 3, OPA(ret), OPA(a),                \
+             OPA(tcg_const(s, t, b)));                                  \
 }
 TCG_GEN_BIN(add)
 TCG_GEN_BIN(sub)
@@ -118,7 +119,7 @@ TCG_GEN_BIN(ctz)
 static inline void tcg_gen_##name(TCGContext *s, TCGType t, TCGv ret,   \
                                   TCGv a)                               \
 {                                                                       \
-    tcg_emit(s, INDEX_op_##name, t, 2, TCGOP_A(ret), TCGOP_A(a));                 \
+    tcg_emit(s, INDEX_op_##name, t, 2, OPA(ret), OPA(a));               \
 }
 TCG_GEN_UN(not)
 TCG_GEN_UN(neg)
@@ -137,7 +138,7 @@ TCG_GEN_UN(ctpop)
 /** tcg_gen_extrl_i64_i32: @ret (I32) = low half of @a (I64). */
 static inline void tcg_gen_extrl_i64_i32(TCGContext *s, TCGv ret, TCGv a)
 {
-    tcg_emit(s, INDEX_op_extrl_i64_i32, TCG_TYPE_I64, 2, TCGOP_A(ret), TCGOP_A(a));
+    tcg_emit(s, INDEX_op_extrl_i64_i32, TCG_TYPE_I64, 2, OPA(ret), OPA(a));
 }
 
 /** tcg_gen_extrh_i64_i32: @ret (I32) = high half of @a (I64). */
@@ -146,19 +147,19 @@ static inline void tcg_gen_extrh_i64_i32(TCGContext *s, TCGv ret, TCGv a)
     TCGv t = tcg_temp_new(s, TCG_TYPE_I64);
 
     tcg_gen_shri(s, TCG_TYPE_I64, t, a, 32);
-    tcg_emit(s, INDEX_op_extrl_i64_i32, TCG_TYPE_I64, 2, TCGOP_A(ret), TCGOP_A(t));
+    tcg_emit(s, INDEX_op_extrl_i64_i32, TCG_TYPE_I64, 2, OPA(ret), OPA(t));
 }
 
 /** tcg_gen_extu_i32_i64: @ret (I64) = zero-extended @a (I32). */
 static inline void tcg_gen_extu_i32_i64(TCGContext *s, TCGv ret, TCGv a)
 {
-    tcg_emit(s, INDEX_op_extu_i32_i64, TCG_TYPE_I64, 2, TCGOP_A(ret), TCGOP_A(a));
+    tcg_emit(s, INDEX_op_extu_i32_i64, TCG_TYPE_I64, 2, OPA(ret), OPA(a));
 }
 
 /** tcg_gen_ext_i32_i64: @ret (I64) = sign-extended @a (I32). */
 static inline void tcg_gen_ext_i32_i64(TCGContext *s, TCGv ret, TCGv a)
 {
-    tcg_emit(s, INDEX_op_ext_i32_i64, TCG_TYPE_I64, 2, TCGOP_A(ret), TCGOP_A(a));
+    tcg_emit(s, INDEX_op_ext_i32_i64, TCG_TYPE_I64, 2, OPA(ret), OPA(a));
 }
 
 /** tcg_gen_concat_i32_i64: @ret (I64) = @hi (I32) << 32 | @lo (I32). */
@@ -257,7 +258,8 @@ static inline void tcg_gen_deposit(TCGContext *s, TCGType t, TCGv ret,
 static inline void tcg_gen_setcond(TCGContext *s, TCGType t, TCGCond c,
                                    TCGv ret, TCGv a, TCGv b)
 {
-    tcg_emit(s, INDEX_op_setcond, t, 4, TCGOP_A(ret), TCGOP_A(a), TCGOP_A(b), TCGOP_A(c));
+    tcg_emit(s, INDEX_op_setcond, t, 4, OPA(ret), OPA(a), OPA(b),
+             OPA(c));
 }
 
 static inline void tcg_gen_setcondi(TCGContext *s, TCGType t, TCGCond c,
@@ -278,8 +280,8 @@ static inline void tcg_gen_movcond(TCGContext *s, TCGType t, TCGCond c,
                                    TCGv ret, TCGv c1, TCGv c2, TCGv v1,
                                    TCGv v2)
 {
-    tcg_emit(s, INDEX_op_movcond, t, 6, TCGOP_A(ret), TCGOP_A(c1), TCGOP_A(c2), TCGOP_A(v1),
-             TCGOP_A(v2), TCGOP_A(c));
+    tcg_emit(s, INDEX_op_movcond, t, 6, OPA(ret), OPA(c1), OPA(c2),
+             OPA(v1), OPA(v2), OPA(c));
 }
 
 static inline void tcg_gen_brcondi(TCGContext *s, TCGType t, TCGCond c,
@@ -293,13 +295,15 @@ static inline void tcg_gen_brcondi(TCGContext *s, TCGType t, TCGCond c,
 static inline void tcg_gen_mulu2(TCGContext *s, TCGType t, TCGv lo, TCGv hi,
                                  TCGv a, TCGv b)
 {
-    tcg_emit(s, INDEX_op_mulu2, t, 4, TCGOP_A(lo), TCGOP_A(hi), TCGOP_A(a), TCGOP_A(b));
+    tcg_emit(s, INDEX_op_mulu2, t, 4, OPA(lo), OPA(hi), OPA(a),
+             OPA(b));
 }
 
 static inline void tcg_gen_muls2(TCGContext *s, TCGType t, TCGv lo, TCGv hi,
                                  TCGv a, TCGv b)
 {
-    tcg_emit(s, INDEX_op_muls2, t, 4, TCGOP_A(lo), TCGOP_A(hi), TCGOP_A(a), TCGOP_A(b));
+    tcg_emit(s, INDEX_op_muls2, t, 4, OPA(lo), OPA(hi), OPA(a),
+             OPA(b));
 }
 
 /* ---- misc ------------------------------------------------------------- */
@@ -313,9 +317,9 @@ static inline void tcg_gen_mb(TCGContext *s, unsigned kind)
 /** tcg_gen_discard: @a's value is dead from here (saves a spill). */
 static inline void tcg_gen_discard(TCGContext *s, TCGType t, TCGv a)
 {
-    tcg_emit(s, INDEX_op_discard, t, 1, TCGOP_A(a));
+    tcg_emit(s, INDEX_op_discard, t, 1, OPA(a));
 }
 
-#undef TCGOP_A
+#undef OPA
 
 #endif

@@ -536,3 +536,14 @@ void tcg_dump_ops(TCGContext *s, GString *out)
         g_string_append_c(out, '\n');
     }
 }
+
+void tcg_stats_add(TCGContext *s, TCGStats *sum)
+{
+    sum->tbs += s->stats.tbs;
+    sum->guest_insns += s->stats.guest_insns;
+    sum->ops += s->stats.ops;
+    sum->ops_opt += s->stats.ops_opt;
+    sum->code_bytes += s->stats.code_bytes;
+    sum->spills += s->stats.spills;
+    sum->ldst += s->stats.ldst;
+}

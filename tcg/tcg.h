@@ -191,4 +191,25 @@ int tcg_gen_code(TCGContext *s, TranslationBlock *tb);
 /** tcg_dump_ops: print the op list (-d op / op_opt). */
 void tcg_dump_ops(TCGContext *s, GString *out);
 
+/* ---- Statistics (for "info jit") ---------------------------------------- */
+
+typedef struct TCGStats {
+    uint64_t tbs;           /* blocks generated (tcg_gen_code calls that
+                               succeeded) */
+    uint64_t guest_insns;   /* insn_start ops in them */
+    uint64_t ops;           /* ops before tcg_optimize */
+    uint64_t ops_opt;       /* ops left after it */
+    uint64_t code_bytes;    /* host code bytes, slow paths included */
+    uint64_t spills;        /* stores forced by register pressure or calls */
+    uint64_t ldst;          /* guest loads/stores (each with a slow path) */
+} TCGStats;
+
+/**
+ * tcg_stats_add: add @s's counters to @sum.
+ * @s: a context (any thread may call this; the counters are read without
+ *   synchronization, good enough for statistics).
+ * @sum: accumulator.
+ */
+void tcg_stats_add(TCGContext *s, TCGStats *sum);
+
 #endif

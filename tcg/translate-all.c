@@ -16,6 +16,7 @@
 #include "tcg/exec.h"
 #include "tcg/tcg.h"
 #include "tcg/code-buffer.h"
+#include "tcg/disas.h"
 #include "tcg/i386/translate.h"
 #include "main/trace.h"
 
@@ -47,13 +48,13 @@ static void log_in_asm(X86CPU *cpu, TranslationBlock *tb)
 {
     g_autoptr(GString) out = g_string_new(NULL);
     uint8_t buf[64];
+    g_autoptr(GByteArray) code = g_byte_array_new();
     TranslationBlock probe = *tb;
     uint32_t done = 0;
 
     g_string_append_printf(out, "IN: pc=0x%016" PRIx64 " cs_base=0x%" PRIx64
                            " flags=0x%x size=%u icount=%u\n", tb->pc,
                            tb->cs_base, tb->flags, tb->size, tb->icount);
-    /* TODO(tcg-core): disassemble through tcg/disas.c once it exists. */
     while (done < tb->size) {
         int want = MIN(tb->size - done, sizeof(buf));
         int n = tcg_fetch_code(cpu, &probe, tb->pc + done, buf, want,
@@ -62,17 +63,13 @@ static void log_in_asm(X86CPU *cpu, TranslationBlock *tb)
         if (n <= 0) {
             break;
         }
-        for (int i = 0; i < n; i++) {
-            if ((done + i) % 16 == 0) {
-                g_string_append_printf(out, "%s0x%016" PRIx64 ":",
-                                       done + i ? "\n" : "",
-                                       tb->pc + done + i);
-            }
-            g_string_append_printf(out, " %02x", buf[i]);
-        }
+        g_byte_array_append(code, buf, n);
         done += n;
     }
-    g_string_append(out, "\n\n");
+    disas_guest(out, code->data, code->len, tb->pc,
+                tb->flags & X86_TBF_CODE64 ? 64
+                : tb->flags & X86_TBF_CODE32 ? 32 : 16);
+    g_string_append(out, "\n");
     log_printf("%s", out->str);
 }
 
@@ -89,19 +86,11 @@ static void log_ops(TCGContext *s, const char *what, TranslationBlock *tb)
 static void log_out_asm(TranslationBlock *tb)
 {
     g_autoptr(GString) out = g_string_new(NULL);
-    const uint8_t *p = tb->tc_ptr;
 
     g_string_append_printf(out, "OUT: [size=%u] pc=0x%016" PRIx64 " at %p\n",
                            tb->tc_size, tb->pc, (void *)tb->tc_ptr);
-    /* TODO(tcg-core): disassemble through tcg/disas.c once it exists. */
-    for (uint32_t i = 0; i < tb->tc_size; i++) {
-        if (i % 16 == 0) {
-            g_string_append_printf(out, "%s%p:", i ? "\n" : "",
-                                   (void *)(p + i));
-        }
-        g_string_append_printf(out, " %02x", p[i]);
-    }
-    g_string_append(out, "\n\n");
+    disas_host_tb(out, tb);
+    g_string_append(out, "\n");
     log_printf("%s", out->str);
 }
 

@@ -672,6 +672,8 @@ int x86_translate_block(TCGContext *s, X86CPU *cpu, TranslationBlock *tb,
 
         d->pc = pc;
         if (!fetch_decode(d, d->num_insns == 0, &status)) {
+            /* the first fetch raises #PF instead of failing (softmmu.h) */
+            g_assert(d->num_insns > 0);
             /* not readable now: a fresh block will fault on it */
             if (d->in_shadow) {
                 gen_exit_rip(d, cur_rip(d));

@@ -172,7 +172,7 @@ static int rexw(TCGType type)
     return type == TCG_TYPE_I64 ? P_REXW : 0;
 }
 
-/* ---- Basic moves and arithmetic ------------------------------------------ */
+/* ---- Basic moves and arithmetic ----------------------------------------- */
 
 void tcg_out_mov(TCGContext *s, TCGType type, int ret, int arg)
 {
@@ -349,7 +349,7 @@ static void tcg_out_cmp(TCGContext *s, TCGType type, int a, int64_t b,
     }
 }
 
-/* ---- Constraints --------------------------------------------------------- */
+/* ---- Constraints -------------------------------------------------------- */
 
 #define D(...) { .args_ct = { __VA_ARGS__ } }
 static const TCGTargetOpDef def_r_r = D("r", "r");
@@ -434,7 +434,7 @@ bool tcg_target_const_fits(TCGType type, int64_t val, char ct)
     }
 }
 
-/* ---- Softmmu fast path ---------------------------------------------------- */
+/* ---- Softmmu fast path -------------------------------------------------- */
 
 /*
  * The TLB check (tcg/tb.h) for an access of 1 << (memop & MO_SIZE) bytes
@@ -530,7 +530,6 @@ static void tcg_out_qemu_ld(TCGContext *s, TCGType type, int data, int addr,
     tcg_out_ld_ext(s, type, memop_idx & 0xff, data, scratch[1], addr);
     ls.ret_offset = s->code_size;
     ls.save_regs = s->cur_ldst_live & ~TCG_REGSET(data);
-    s->last_ra_offset = s->code_size;
     g_array_append_val(s->ldst, ls);
 }
 
@@ -559,16 +558,16 @@ static void tcg_out_qemu_st(TCGContext *s, TCGType type, int data, int addr,
     }
     ls.ret_offset = s->code_size;
     ls.save_regs = s->cur_ldst_live;
-    s->last_ra_offset = s->code_size;
     g_array_append_val(s->ldst, ls);
 }
 
 /*
  * Slow paths, out of line after the block.  They preserve every live
  * call-clobbered register (the allocator keeps values in them across the
- * access: misses are rare, loads and stores are not), pass the fast
- * path's continuation address as the helper's return address so that
- * cpu_loop_exit_restore finds the guest instruction, and jump back.
+ * access: misses are rare, loads and stores are not), pass an address
+ * inside the fast path's access instruction as the helper's return
+ * address so that cpu_loop_exit_restore finds the guest instruction, and
+ * jump back.
  */
 static void tcg_out_ldst_slow(TCGContext *s, const TCGLdstSlow *ls)
 {
@@ -599,10 +598,12 @@ static void tcg_out_ldst_slow(TCGContext *s, const TCGLdstSlow *ls)
                          ls->is_ld ? TCG_REG_RDX : TCG_REG_RCX,
                          ls->memop_idx);
     tcg_out_mov(s, TCG_TYPE_I64, TCG_REG_RDI, TCG_AREG0);
-    /* lea ra_reg, [rip + disp32] */
+    /* lea ra_reg, [rip + disp32]: the last byte of the fast path's
+     * access instruction, strictly inside the guest insn's host code
+     * whatever the end of the insn, so no padding is needed */
     tcg_out_opc(s, OPC_LEA | P_REXW, ra_reg, 0, 0);
     tcg_out8(s, 0x05 | ((ra_reg & 7) << 3));
-    tcg_out32(s, ls->ret_offset - (s->code_size + 4));
+    tcg_out32(s, ls->ret_offset - 1 - (s->code_size + 4));
     func = ls->is_ld ? (const void *)helper_ld_mmu
                      : (const void *)helper_st_mmu;
     tcg_out_call(s, func ? func : (const void *)softmmu_missing);
@@ -947,7 +948,7 @@ void tcg_out_op(TCGContext *s, TCGOpcode opc, TCGType type,
     }
 }
 
-/* ---- Prologue, entry, chaining -------------------------------------------- */
+/* ---- Prologue, entry, chaining ------------------------------------------ */
 
 static const int callee_saved[] = {
     TCG_REG_RBP, TCG_REG_RBX, TCG_REG_R12, TCG_REG_R13, TCG_REG_R14,

@@ -28,96 +28,30 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "difftest.h"
-#include "encode.h"
+#include "gen.h"
 
 #define CODE_OFF        (DT_RIP_OFF + DT_RIP_PAGES * DT_PAGE)
-#define MAX_CASE_CODE   512
-#define MAX_UNITS       24
 #define MAX_GROUPS      6       /* tested instruction groups per case */
-
-typedef struct RegVal {
-    uint64_t val;
-    uint64_t known;         /* bits of val that are known */
-    bool reloc;             /* an offset from window 0 (reserved) */
-    bool dirty;             /* reloc with garbage above bit 31: 0x67 only */
-} RegVal;
-
-/* What the generator knows about the machine between two instructions. */
-typedef struct State {
-    RegVal r[16];
-    uint16_t undef_regs;    /* never read or written again in this case */
-    uint16_t reserved;      /* address registers: never written */
-    uint16_t undef_flags;   /* never read again in this case */
-    uint16_t feat;
-    uint8_t mem[2][DT_WIN_SIZE];
-    uint8_t mknown[2][DT_WIN_SIZE];
-    uint8_t code[MAX_CASE_CODE];
-    int code_len;
-    int ninsns;
-    bool stop;              /* a deliberate exception ends the case */
-} State;
-
-/* The state after each instruction group, for --prefixes. */
-typedef struct Unit {
-    int code_end;
-    int ninsns;
-    uint16_t undef_regs, undef_flags;
-} Unit;
-
-typedef struct Gen {
-    uint64_t rng;
-    uint32_t at;            /* blob offset of the current case's code */
-    DtCase c;               /* its initial state */
-    State s;
-    Unit units[MAX_UNITS];
-    int nunits;
-    unsigned long faults;   /* deliberate exceptions generated */
-    /*
-     * For comparisons with QEMU 7.2: no REX before legacy prefixes (QEMU
-     * obeys them, the CPU ignores them), no RIP-relative shld/shrd with an
-     * imm8 (QEMU misses the imm8 in the RIP offset), no lock on a register
-     * (QEMU runs "lock xor r, r" instead of #UD) and no RIP-relative lea
-     * (its result depends on where the loader put the blob, which differs).
-     */
-    bool qemu_compat;
-} Gen;
-
-/* What one instruction does, as far as the bookkeeping cares. */
-typedef struct Eff {
-    uint32_t rd, wr;        /* GPRs read / written */
-    uint32_t wr_undef;      /* written with a value the manuals leave undefined */
-    uint16_t fread, fwrite, fundef;
-    int mwin, moff, msize;  /* window bytes it may write */
-    bool mwrite;
-    bool fault;             /* raises an exception by design */
-} Eff;
-
-static const uint16_t cc_flags[16] = {
-    DT_OF, DT_OF, DT_CF, DT_CF, DT_ZF, DT_ZF, DT_CF | DT_ZF, DT_CF | DT_ZF,
-    DT_SF, DT_SF, DT_PF, DT_PF, DT_SF | DT_OF, DT_SF | DT_OF,
-    DT_ZF | DT_SF | DT_OF, DT_ZF | DT_SF | DT_OF,
-};
 
 /* ---- randomness ---------------------------------------------------------- */
 
-static uint64_t rnd(Gen *g)
+uint64_t rnd(Gen *g)
 {
     return dt_rand(&g->rng);
 }
 
-static unsigned rn(Gen *g, unsigned n)
+unsigned rn(Gen *g, unsigned n)
 {
     return rnd(g) % n;
 }
 
-static bool chance(Gen *g, unsigned pct)
+bool chance(Gen *g, unsigned pct)
 {
     return rn(g, 100) < pct;
 }
 
 /* Values near the edges where flags and carries change. */
-static uint64_t interesting(Gen *g)
+uint64_t interesting(Gen *g)
 {
     static const uint64_t edges[] = {
         0, 1, 2, 0x7f, 0x80, 0xff, 0x100, 0x7fff, 0x8000, 0xffff, 0x10000,
@@ -151,16 +85,6 @@ static uint64_t interesting(Gen *g)
 
 /* ---- registers and memory model ------------------------------------------ */
 
-static int gpr(int r)
-{
-    return r >= AH ? r - AH : r;
-}
-
-static uint32_t bit(int r)
-{
-    return 1u << gpr(r);
-}
-
 static bool usable(Gen *g, int r, bool write)
 {
     if (g->s.undef_regs & bit(r)) {
@@ -170,7 +94,7 @@ static bool usable(Gen *g, int r, bool write)
 }
 
 /* A register operand of @size bytes (size 1 may give ah..bh). */
-static int pick_reg(Gen *g, int size, bool write)
+int pick_reg(Gen *g, int size, bool write)
 {
     for (int tries = 0; tries < 64; tries++) {
         int r = size == 1 ? (int)rn(g, 20) : (int)rn(g, 16);
@@ -182,13 +106,8 @@ static int pick_reg(Gen *g, int size, bool write)
     return -1;
 }
 
-static uint64_t size_mask(int size)
-{
-    return size == 8 ? ~0ull : (1ull << (8 * size)) - 1;
-}
-
 /* Known value of register operand @r (@size bytes) into *v. */
-static bool reg_known(Gen *g, int r, int size, uint64_t *v)
+bool reg_known(Gen *g, int r, int size, uint64_t *v)
 {
     const RegVal *rv = &g->s.r[gpr(r)];
     int sh = r >= AH ? 8 : 0;
@@ -202,7 +121,7 @@ static bool reg_known(Gen *g, int r, int size, uint64_t *v)
 }
 
 /* After a mov of an immediate: the bits it set are known again. */
-static void set_known(Gen *g, int r, int size, uint64_t v, const RegVal *old)
+void set_known(Gen *g, int r, int size, uint64_t v, const RegVal *old)
 {
     RegVal *rv = &g->s.r[gpr(r)];
     int sh = r >= AH ? 8 : 0;
@@ -218,7 +137,7 @@ static void set_known(Gen *g, int r, int size, uint64_t v, const RegVal *old)
     rv->known = old->known | m;
 }
 
-static bool mem_known(Gen *g, int win, int off, int size, uint64_t *v)
+bool mem_known(Gen *g, int win, int off, int size, uint64_t *v)
 {
     *v = 0;
     if (off < 0 || off + size > (int)DT_WIN_SIZE) {
@@ -234,11 +153,6 @@ static bool mem_known(Gen *g, int win, int off, int size, uint64_t *v)
 }
 
 /* ---- emitting ------------------------------------------------------------ */
-
-static void add_pfx(Insn *in, uint8_t p)
-{
-    in->pfx[in->npfx++] = p;
-}
 
 /*
  * Random decorations the CPU must see through: legacy prefixes in any
@@ -292,7 +206,7 @@ static void mark_mem_unknown(Gen *g, int win, int off, int size)
 }
 
 /* Check @e against the state, encode @in and apply @e. */
-static bool emit(Gen *g, const Insn *in, const Eff *e, bool tested)
+bool emit(Gen *g, const Insn *in, const Eff *e, bool tested)
 {
     State *s = &g->s;
     uint8_t buf[16];
@@ -327,14 +241,14 @@ static bool emit(Gen *g, const Insn *in, const Eff *e, bool tested)
     return true;
 }
 
-static bool emit_decorated(Gen *g, Insn *in, const Eff *e)
+bool emit_decorated(Gen *g, Insn *in, const Eff *e)
 {
     decorate(g, in);
     return emit(g, in, e, true);
 }
 
 /* mov @r (@size bytes), @v: a setup instruction with a known result. */
-static bool emit_mov_imm(Gen *g, int r, int size, uint64_t v)
+bool emit_mov_imm(Gen *g, int r, int size, uint64_t v)
 {
     Insn in;
     Eff e = { .wr = bit(r) };
@@ -378,7 +292,7 @@ static bool emit_mov_imm(Gen *g, int r, int size, uint64_t v)
 
 /* ---- operands ------------------------------------------------------------ */
 
-static int pick_scale(Gen *g)
+int pick_scale(Gen *g)
 {
     return 1 << rn(g, 4);
 }
@@ -389,7 +303,7 @@ static int pick_scale(Gen *g)
  * moves the access). Window 1 is reached RIP-relative; window 0 through an
  * address register (reloc) plus maybe an index register of known value.
  */
-static bool build_addr(Gen *g, Mem *m, int win, int64_t target, Eff *e)
+bool build_addr(Gen *g, Mem *m, int win, int64_t target, Eff *e)
 {
     int cand[16], ncand = 0, base, index = -1, scale = 1;
     int64_t ival = 0;
@@ -482,7 +396,7 @@ static bool build_addr(Gen *g, Mem *m, int win, int64_t target, Eff *e)
 }
 
 /* A memory operand of @size bytes inside a window; sets the Eff range. */
-static bool pick_mem(Gen *g, Mem *m, int size, bool write, Eff *e)
+bool pick_mem(Gen *g, Mem *m, int size, bool write, Eff *e)
 {
     int win = chance(g, 25) ? 1 : 0;
     int off;
@@ -503,7 +417,7 @@ static bool pick_mem(Gen *g, Mem *m, int size, bool write, Eff *e)
 }
 
 /* The ModRM.rm operand: a register, or window memory @mem_pct % of times. */
-static bool pick_rm(Gen *g, Insn *in, Eff *e, int size, bool write,
+bool pick_rm(Gen *g, Insn *in, Eff *e, int size, bool write,
                     int mem_pct)
 {
     int r;
@@ -526,7 +440,7 @@ static bool pick_rm(Gen *g, Insn *in, Eff *e, int size, bool write,
 }
 
 /* The ModRM.reg operand as a register. */
-static bool pick_regop(Gen *g, Insn *in, Eff *e, int size, bool write)
+bool pick_regop(Gen *g, Insn *in, Eff *e, int size, bool write)
 {
     int r = pick_reg(g, size, write);
 
@@ -543,16 +457,9 @@ static bool pick_regop(Gen *g, Insn *in, Eff *e, int size, bool write)
     return true;
 }
 
-static void set_digit(Insn *in, int digit)
-{
-    in->modrm = true;
-    in->reg = digit;
-    in->reg_is_digit = true;
-}
-
 /* Operand size prefixes for @size; a 66 beside REX.W or on a byte op is
  * ignored by the CPU, and sometimes there anyway. */
-static void apply_size(Gen *g, Insn *in, int size)
+void apply_size(Gen *g, Insn *in, int size)
 {
     if (size == 2) {
         add_pfx(in, 0x66);
@@ -566,7 +473,7 @@ static void apply_size(Gen *g, Insn *in, int size)
     }
 }
 
-static int pick_size(Gen *g, Insn *in, bool byte_ok)
+int pick_size(Gen *g, Insn *in, bool byte_ok)
 {
     static const int sizes[] = { 1, 2, 4, 8 };
     int size = byte_ok ? sizes[rn(g, 4)] : sizes[1 + rn(g, 3)];
@@ -575,830 +482,11 @@ static int pick_size(Gen *g, Insn *in, bool byte_ok)
     return size;
 }
 
-static void set_op(Insn *in, int n, uint8_t a, uint8_t b, uint8_t c)
-{
-    in->nop = n;
-    in->op[0] = a;
-    in->op[1] = b;
-    in->op[2] = c;
-}
-
-static void set_imm(Gen *g, Insn *in, int size)
+void set_imm(Gen *g, Insn *in, int size)
 {
     in->immsize = size;
     in->imm = interesting(g) & size_mask(size);
 }
-
-static int imm_size(int opsize)
-{
-    return opsize > 4 ? 4 : opsize;
-}
-
-/* ---- instruction groups -------------------------------------------------- */
-
-/* add or adc sbb and sub xor cmp, every form */
-static bool gen_alu(Gen *g)
-{
-    Insn in;
-    Eff e = { 0 };
-    int op = rn(g, 8), form = rn(g, 9), size;
-    bool logic = op == 1 || op == 4 || op == 6, wr = op != 7;
-
-    x86_insn_init(&in);
-    e.fread = (op == 2 || op == 3) ? DT_CF : 0;
-    e.fwrite = logic ? DT_ARITH & ~DT_AF : DT_ARITH;
-    e.fundef = logic ? DT_AF : 0;
-    switch (form) {
-    case 0: case 1:     /* r/m, reg */
-    case 2: case 3:     /* reg, r/m */
-        size = pick_size(g, &in, false);
-        if (!(form & 1)) {
-            size = 1;
-            in.rex_w = false;
-        }
-        set_op(&in, 1, op * 8 + form, 0, 0);
-        if (form < 2) {
-            if (!pick_regop(g, &in, &e, size, false) ||
-                !pick_rm(g, &in, &e, size, wr, 40)) {
-                return false;
-            }
-        } else if (!pick_regop(g, &in, &e, size, wr) ||
-                   !pick_rm(g, &in, &e, size, false, 40)) {
-            return false;
-        }
-        break;
-    case 4: case 5:     /* al/ax/eax/rax, imm */
-        size = form == 4 ? 1 : pick_size(g, &in, false);
-        if (form == 4) {
-            apply_size(g, &in, 1);
-        }
-        set_op(&in, 1, op * 8 + form, 0, 0);
-        set_imm(g, &in, imm_size(size));
-        e.rd |= 1u << RAX;
-        e.wr |= wr ? 1u << RAX : 0;
-        break;
-    default:            /* 80 /op ib, 81 /op iz, 83 /op ib */
-        size = pick_size(g, &in, form == 6);
-        if (form == 6) {
-            size = 1;
-            in.rex_w = false;
-        }
-        set_op(&in, 1, form == 8 ? 0x83 : 0x80 + (form - 6), 0, 0);
-        set_digit(&in, op);
-        if (!pick_rm(g, &in, &e, size, wr, 40)) {
-            return false;
-        }
-        set_imm(g, &in, form == 7 ? imm_size(size) : 1);
-        break;
-    }
-    /* lock: on a memory destination; on cmp or a register it is #UD */
-    if (form != 4 && form != 5) {
-        bool mem_dest = (form < 2 || form > 5) && in.mem.kind != MEM_NONE;
-
-        if (mem_dest && chance(g, wr ? 25 : 2)) {
-            add_pfx(&in, 0xf0);
-            e.fault = !wr;
-        } else if (!mem_dest && !g->qemu_compat && chance(g, 1)) {
-            add_pfx(&in, 0xf0);
-            e.fault = true;
-        }
-    }
-    return emit_decorated(g, &in, &e);
-}
-
-static bool gen_test(Gen *g)
-{
-    Insn in;
-    Eff e = { .fwrite = DT_ARITH & ~DT_AF, .fundef = DT_AF };
-    int form = rn(g, 3), size;
-
-    x86_insn_init(&in);
-    size = pick_size(g, &in, true);
-    switch (form) {
-    case 0:
-        set_op(&in, 1, size == 1 ? 0x84 : 0x85, 0, 0);
-        if (!pick_regop(g, &in, &e, size, false) ||
-            !pick_rm(g, &in, &e, size, false, 40)) {
-            return false;
-        }
-        break;
-    case 1:
-        set_op(&in, 1, size == 1 ? 0xa8 : 0xa9, 0, 0);
-        e.rd |= 1u << RAX;
-        set_imm(g, &in, imm_size(size));
-        break;
-    default:
-        set_op(&in, 1, size == 1 ? 0xf6 : 0xf7, 0, 0);
-        set_digit(&in, 0);
-        if (!pick_rm(g, &in, &e, size, false, 40)) {
-            return false;
-        }
-        set_imm(g, &in, imm_size(size));
-        break;
-    }
-    return emit_decorated(g, &in, &e);
-}
-
-static bool gen_mov(Gen *g)
-{
-    Insn in;
-    Eff e = { 0 };
-    int form = rn(g, 4), size, r;
-    RegVal old;
-
-    x86_insn_init(&in);
-    size = pick_size(g, &in, true);
-    switch (form) {
-    case 0:             /* 88/89 r/m, reg */
-    case 1:             /* 8a/8b reg, r/m */
-        set_op(&in, 1, 0x88 + form * 2 + (size > 1), 0, 0);
-        if (!pick_regop(g, &in, &e, size, form == 1) ||
-            !pick_rm(g, &in, &e, size, form == 0, 40)) {
-            return false;
-        }
-        return emit_decorated(g, &in, &e);
-    case 2:             /* b0+r ib, b8+r iw/id/io */
-        r = pick_reg(g, size, true);
-        if (r < 0) {
-            return false;
-        }
-        set_op(&in, 1, size == 1 ? 0xb0 : 0xb8, 0, 0);
-        in.opreg = r;
-        in.rm8 = size == 1;
-        set_imm(g, &in, size);
-        e.wr = bit(r);
-        old = g->s.r[gpr(r)];
-        if (!emit_decorated(g, &in, &e)) {
-            return false;
-        }
-        set_known(g, r, size, in.imm, &old);
-        return true;
-    default:            /* c6/c7 /0 */
-        set_op(&in, 1, size == 1 ? 0xc6 : 0xc7, 0, 0);
-        set_digit(&in, 0);
-        if (!pick_rm(g, &in, &e, size, true, 50)) {
-            return false;
-        }
-        set_imm(g, &in, imm_size(size));
-        if (in.mem.kind != MEM_NONE) {
-            return emit_decorated(g, &in, &e);
-        }
-        old = g->s.r[gpr(in.rm)];
-        if (!emit_decorated(g, &in, &e)) {
-            return false;
-        }
-        set_known(g, in.rm, size,
-                  size == 8 ? (uint64_t)(int64_t)(int32_t)in.imm : in.imm, &old);
-        return true;
-    }
-}
-
-/* not, neg, inc, dec */
-static bool gen_unary(Gen *g)
-{
-    Insn in;
-    Eff e = { 0 };
-    int kind = rn(g, 4), size;
-
-    x86_insn_init(&in);
-    size = pick_size(g, &in, true);
-    if (kind < 2) {
-        set_op(&in, 1, size == 1 ? 0xf6 : 0xf7, 0, 0);
-        set_digit(&in, 2 + kind);
-        e.fwrite = kind ? DT_ARITH : 0;
-    } else {
-        set_op(&in, 1, size == 1 ? 0xfe : 0xff, 0, 0);
-        set_digit(&in, kind - 2);
-        e.fwrite = DT_ARITH & ~DT_CF;
-    }
-    if (!pick_rm(g, &in, &e, size, true, 40)) {
-        return false;
-    }
-    if (in.mem.kind != MEM_NONE && chance(g, 25)) {
-        add_pfx(&in, 0xf0);
-    }
-    return emit_decorated(g, &in, &e);
-}
-
-/* one-operand mul and imul */
-static bool gen_mul(Gen *g)
-{
-    Insn in;
-    Eff e = { .fwrite = DT_CF | DT_OF,
-              .fundef = DT_SF | DT_ZF | DT_AF | DT_PF };
-    int size;
-
-    x86_insn_init(&in);
-    size = pick_size(g, &in, true);
-    set_op(&in, 1, size == 1 ? 0xf6 : 0xf7, 0, 0);
-    set_digit(&in, 4 + rn(g, 2));
-    if (!pick_rm(g, &in, &e, size, false, 35)) {
-        return false;
-    }
-    e.rd |= 1u << RAX;
-    e.wr |= 1u << RAX | (size > 1 ? 1u << RDX : 0);
-    return emit_decorated(g, &in, &e);
-}
-
-/* imul reg, r/m; imul reg, r/m, imm */
-static bool gen_imul(Gen *g)
-{
-    Insn in;
-    Eff e = { .fwrite = DT_CF | DT_OF,
-              .fundef = DT_SF | DT_ZF | DT_AF | DT_PF };
-    int form = rn(g, 3), size;
-
-    x86_insn_init(&in);
-    size = pick_size(g, &in, false);
-    if (form == 0) {
-        set_op(&in, 2, 0x0f, 0xaf, 0);
-    } else {
-        set_op(&in, 1, form == 1 ? 0x6b : 0x69, 0, 0);
-        set_imm(g, &in, form == 1 ? 1 : imm_size(size));
-    }
-    if (!pick_regop(g, &in, &e, size, true) ||
-        !pick_rm(g, &in, &e, size, false, 35)) {
-        return false;
-    }
-    return emit_decorated(g, &in, &e);
-}
-
-typedef unsigned __int128 u128;
-typedef __int128 s128;
-
-/*
- * div/idiv after movs that set up dividend and divisor: a quotient that
- * fits, or (rarely, as the case's last instruction) a #DE on purpose.
- */
-static bool gen_div(Gen *g)
-{
-    static const int sizes[] = { 1, 2, 4, 8 };
-    int size = sizes[rn(g, 4)], n = 8 * size, dr = -1;
-    bool sgn = chance(g, 50), fault = chance(g, 6), use_mem = chance(g, 35);
-    uint64_t mask = size_mask(size), d, lo, hi;
-    Insn in;
-    Eff e = { .fundef = DT_ARITH };
-    Mem mem;
-    Eff me = { 0 };
-
-    if (sgn) {
-        s128 sd, q, r, x;
-        s128 lim = (s128)1 << (n - 1);
-
-        do {
-            sd = (s128)(int64_t)interesting(g) % lim;
-        } while (sd == 0);
-        if (use_mem && size == 8) {
-            sd = (int32_t)sd ? (int32_t)sd : 7;
-        }
-        q = (s128)(int64_t)interesting(g) % lim;
-        if (fault && chance(g, 50)) {
-            q = chance(g, 50) ? lim + rn(g, 4) : -lim - 1 - rn(g, 4);
-        }
-        r = (s128)(rnd(g) % (uint64_t)(sd < 0 ? -sd : sd));
-        if ((q < 0) != (sd < 0) || (q == 0 && chance(g, 50))) {
-            r = -r;
-        }
-        x = q * sd + r;
-        if (fault && (q >= -lim && q < lim)) {
-            sd = 0;
-        }
-        d = (uint64_t)sd & mask;
-        lo = (uint64_t)x & mask;
-        hi = (uint64_t)(x >> n) & mask;
-    } else {
-        u128 ud, q, r, x;
-        u128 lim = (u128)1 << n;
-
-        do {
-            ud = interesting(g) & mask;
-        } while (ud == 0);
-        if (use_mem && size == 8) {
-            ud = (uint64_t)(int64_t)(int32_t)ud ? ud : 7;
-            ud = (uint64_t)(int64_t)(int32_t)ud;
-        }
-        q = (interesting(g) & mask) % lim;
-        r = rnd(g) % (uint64_t)ud;
-        x = q * ud + r;
-        d = (uint64_t)ud & mask;
-        lo = (uint64_t)x & mask;
-        hi = (uint64_t)(x >> n) & mask;
-        if (fault && chance(g, 50)) {
-            d = 0;
-        } else if (fault) {         /* high half >= divisor: too big */
-            hi = d + rnd(g) % ((u128)mask - d + 1);
-        }
-    }
-
-    /* dividend: ax for bytes, else rdx:rax; high bits beyond it random */
-    if (size == 1) {
-        if (!emit_mov_imm(g, RAX, 4, (rnd(g) << 16 | hi << 8 | lo) &
-                          0xffffffffull)) {
-            return false;
-        }
-    } else if (!emit_mov_imm(g, RAX, 8, (rnd(g) & ~mask) | lo) ||
-               !emit_mov_imm(g, RDX, 8, (rnd(g) & ~mask) | hi)) {
-        return false;
-    }
-    x86_insn_init(&in);
-    if (use_mem && pick_mem(g, &mem, size, true, &me)) {
-        Insn st;
-
-        x86_insn_init(&st);
-        apply_size(g, &st, size);
-        set_op(&st, 1, size == 1 ? 0xc6 : 0xc7, 0, 0);
-        set_digit(&st, 0);
-        st.mem = mem;
-        st.imm = d;
-        st.immsize = imm_size(size);
-        if (!emit(g, &st, &me, true)) {
-            return false;
-        }
-        in.modrm = true;
-        in.mem = mem;
-        e.rd |= me.rd;
-    } else {
-        for (int tries = 0; tries < 16 && dr < 0; tries++) {
-            int r = pick_reg(g, size, true);
-
-            if (r >= 0 && gpr(r) != RAX && r != AH &&
-                (size == 1 || gpr(r) != RDX)) {
-                dr = r;
-            }
-        }
-        if (dr < 0 || !emit_mov_imm(g, dr, size == 1 ? 1 : 8,
-                                    size == 1 ? d : (rnd(g) & ~mask) | d)) {
-            return false;
-        }
-        in.modrm = true;
-        in.rm = dr;
-        in.rm8 = size == 1;
-        e.rd |= bit(dr);
-    }
-    apply_size(g, &in, size);
-    set_op(&in, 1, size == 1 ? 0xf6 : 0xf7, 0, 0);
-    set_digit(&in, sgn ? 7 : 6);
-    e.rd |= 1u << RAX | 1u << RDX;
-    e.wr |= 1u << RAX | (size > 1 ? 1u << RDX : 0);
-    e.fault = fault;
-    return emit_decorated(g, &in, &e);
-}
-
-/* Flags a shift or rotate writes (defined) and leaves undefined, for one
- * masked count @c; *rcf when the result depends on the incoming CF. */
-static void shift_flags(int d, int nbits, unsigned c, uint16_t *w,
-                        uint16_t *u, bool *rcf)
-{
-    unsigned t;
-
-    *w = *u = 0;
-    *rcf = false;
-    if (c == 0) {
-        return;
-    }
-    switch (d) {
-    case 0: case 1:                     /* rol, ror */
-        *w = DT_CF;
-        break;
-    case 2: case 3:                     /* rcl, rcr: through CF */
-        t = nbits < 32 ? c % (nbits + 1) : c;
-        if (t) {
-            *w = DT_CF;
-            *rcf = true;
-        }
-        break;
-    default:                            /* shl, shr, sar */
-        *w = DT_CF | DT_SF | DT_ZF | DT_PF;
-        *u = DT_AF;
-        if (d != 7 && c >= (unsigned)nbits) {
-            *w &= ~DT_CF;               /* SHL/SHR: CF undefined */
-            *u |= DT_CF;
-        }
-        break;
-    }
-    if (c == 1) {
-        *w |= DT_OF;
-        *rcf |= d == 2 || d == 3;
-    } else {
-        *u |= DT_OF;
-    }
-}
-
-/* rol ror rcl rcr shl shr sar, by 1, by cl, by imm8 */
-static bool gen_shift(Gen *g)
-{
-    static const int digits[] = { 0, 1, 2, 3, 4, 5, 7 };
-    int d = digits[rn(g, 7)], form = rn(g, 3), size, cmask;
-    uint64_t count = 0;
-    bool known = true, rcf = false;
-    Insn in;
-    Eff e = { 0 };
-
-    x86_insn_init(&in);
-    size = pick_size(g, &in, true);
-    cmask = size == 8 ? 63 : 31;
-    if (form == 0) {
-        set_op(&in, 1, size == 1 ? 0xd0 : 0xd1, 0, 0);
-        count = 1;
-    } else if (form == 1) {
-        set_op(&in, 1, size == 1 ? 0xd2 : 0xd3, 0, 0);
-        if (chance(g, 40) && !emit_mov_imm(g, RCX, 1, rn(g, 256))) {
-            return false;
-        }
-        known = reg_known(g, RCX, 1, &count);
-        e.rd |= 1u << RCX;
-    } else {
-        static const unsigned counts[] = { 0, 1, 2, 7, 8, 9, 15, 16, 17,
-                                           31, 32, 33, 63, 64, 65, 255 };
-        set_op(&in, 1, size == 1 ? 0xc0 : 0xc1, 0, 0);
-        count = chance(g, 50) ? counts[rn(g, 16)] : rn(g, 256);
-        in.imm = count;
-        in.immsize = 1;
-    }
-    set_digit(&in, d);
-    if (known) {
-        shift_flags(d, 8 * size, count & cmask, &e.fwrite, &e.fundef, &rcf);
-    } else {
-        e.fwrite = DT_ARITH;
-        for (int c = 0; c <= cmask; c++) {
-            uint16_t w, u;
-            bool rc;
-
-            shift_flags(d, 8 * size, c, &w, &u, &rc);
-            e.fwrite &= w;
-            e.fundef |= u;
-            rcf |= rc;
-        }
-    }
-    e.fread = rcf ? DT_CF : 0;
-    if (!pick_rm(g, &in, &e, size, true, 35)) {
-        return false;
-    }
-    return emit_decorated(g, &in, &e);
-}
-
-/* shld, shrd by imm8 or cl */
-static bool gen_shd(Gen *g)
-{
-    int right = rn(g, 2), by_cl = rn(g, 2), size, n, cmask;
-    uint64_t count = 0;
-    bool known = true, dest_undef = false;
-    Insn in;
-    Eff e = { 0 };
-
-    x86_insn_init(&in);
-    size = pick_size(g, &in, false);
-    n = 8 * size;
-    cmask = size == 8 ? 63 : 31;
-    set_op(&in, 2, 0x0f, 0xa4 + right * 8 + by_cl, 0);
-    if (by_cl) {
-        if (chance(g, 40) && !emit_mov_imm(g, RCX, 1, rn(g, 64))) {
-            return false;
-        }
-        known = reg_known(g, RCX, 1, &count);
-        e.rd |= 1u << RCX;
-    } else {
-        count = chance(g, 30) ? (unsigned)(n - 1 + rn(g, 3)) : rn(g, 256);
-        in.imm = count;
-        in.immsize = 1;
-    }
-    for (int c = known ? (int)(count & cmask) : 0;
-         c <= (known ? (int)(count & cmask) : cmask); c++) {
-        uint16_t w = 0, u = 0;
-
-        if (c > n) {                    /* 16-bit only: all undefined */
-            u = DT_ARITH;
-            dest_undef = true;
-        } else if (c) {
-            w = DT_CF | DT_SF | DT_ZF | DT_PF | (c == 1 ? DT_OF : 0);
-            u = DT_AF | (c == 1 ? 0 : DT_OF);
-        }
-        e.fwrite = (known || c == 0) ? w : e.fwrite & w;
-        e.fundef |= u;
-    }
-    if (!pick_regop(g, &in, &e, size, false) ||
-        !pick_rm(g, &in, &e, size, true, dest_undef ? 0 : 35)) {
-        return false;
-    }
-    if (g->qemu_compat && !by_cl && in.mem.kind == MEM_RIP) {
-        return false;
-    }
-    if (dest_undef) {
-        e.wr_undef = bit(in.rm);
-    }
-    return emit_decorated(g, &in, &e);
-}
-
-/* bt bts btr btc, bit offset in a register or an imm8 */
-static bool gen_bt(Gen *g)
-{
-    int kind = rn(g, 4), size, n, r;
-    bool wr = kind != 0;
-    Insn in;
-    Eff e = { .fwrite = DT_CF, .fundef = DT_OF | DT_SF | DT_AF | DT_PF };
-
-    x86_insn_init(&in);
-    size = pick_size(g, &in, false);
-    n = 8 * size;
-    if (chance(g, 40)) {
-        set_op(&in, 2, 0x0f, 0xba, 0);
-        set_digit(&in, 4 + kind);
-        if (!pick_rm(g, &in, &e, size, wr, 40)) {
-            return false;
-        }
-        in.imm = rn(g, 256);
-        in.immsize = 1;
-    } else {
-        set_op(&in, 2, 0x0f, 0xa3 + kind * 8, 0);
-        if (chance(g, 45)) {
-            /*
-             * Memory with a register bit offset: the offset reaches
-             * outside the operand, so it is set up and the operand's
-             * address is placed so the access lands in the window.
-             */
-            int k = (int)rn(g, 13) - 6, b = rn(g, n), win = chance(g, 25);
-            int t = 16 + rn(g, DT_WIN_SIZE - 32);
-            int64_t v = (int64_t)k * n + b;
-
-            r = pick_reg(g, 8, true);
-            if (r < 0 || !emit_mov_imm(g, r, 8, (uint64_t)v)) {
-                return false;
-            }
-            in.modrm = true;
-            in.reg = r;
-            e.rd |= bit(r);
-            if (!build_addr(g, &in.mem, win, t - (int64_t)k * size, &e)) {
-                return false;
-            }
-            e.mwin = win;
-            e.moff = t - 4;
-            e.msize = size + 8;
-            e.mwrite = wr;
-        } else if (!pick_regop(g, &in, &e, size, false) ||
-                   !pick_rm(g, &in, &e, size, wr, 0)) {
-            return false;
-        }
-    }
-    if (wr && in.mem.kind != MEM_NONE && chance(g, 30)) {
-        add_pfx(&in, 0xf0);
-    }
-    return emit_decorated(g, &in, &e);
-}
-
-/* bsf, bsr, and with F3: tzcnt, lzcnt, popcnt */
-static bool gen_bitscan(Gen *g)
-{
-    static const uint8_t ops[] = { 0xbc, 0xbd, 0xbc, 0xbd, 0xb8 };
-    static const uint16_t feats[] = { 0, 0, DT_FEAT_BMI1, DT_FEAT_LZCNT,
-                                      DT_FEAT_POPCNT };
-    int kind = rn(g, 5), size;
-    uint64_t v;
-    bool nonzero;
-    Insn in;
-    Eff e = { 0 };
-
-    x86_insn_init(&in);
-    size = pick_size(g, &in, false);
-    if (kind >= 2) {
-        add_pfx(&in, 0xf3);
-    }
-    set_op(&in, 2, 0x0f, ops[kind], 0);
-    if (!pick_regop(g, &in, &e, size, true) ||
-        !pick_rm(g, &in, &e, size, false, 35)) {
-        return false;
-    }
-    if (kind < 2) {
-        e.fwrite = DT_ZF;
-        e.fundef = DT_ARITH & ~DT_ZF;
-        nonzero = in.mem.kind == MEM_NONE
-                  ? reg_known(g, in.rm, size, &v) && v
-                  : mem_known(g, e.mwin, e.moff, size, &v) && v;
-        if (!nonzero) {
-            e.wr_undef = bit(in.reg);   /* source 0: destination undefined */
-        }
-    } else if (kind < 4) {
-        e.fwrite = DT_CF | DT_ZF;
-        e.fundef = DT_OF | DT_SF | DT_PF | DT_AF;
-    } else {
-        e.fwrite = DT_ARITH;
-    }
-    e.mwrite = false;
-    if (!emit_decorated(g, &in, &e)) {
-        return false;
-    }
-    g->s.feat |= feats[kind];
-    return true;
-}
-
-/* setcc r/m8, cmovcc reg, r/m */
-static bool gen_cc(Gen *g)
-{
-    int cc = rn(g, 16), size;
-    Insn in;
-    Eff e = { .fread = cc_flags[cc] };
-
-    x86_insn_init(&in);
-    if (chance(g, 45)) {
-        set_op(&in, 2, 0x0f, 0x90 + cc, 0);
-        set_digit(&in, 0);
-        if (chance(g, 3)) {
-            add_pfx(&in, 0x66);
-        }
-        if (!pick_rm(g, &in, &e, 1, true, 30)) {
-            return false;
-        }
-    } else {
-        size = pick_size(g, &in, false);
-        set_op(&in, 2, 0x0f, 0x40 + cc, 0);
-        if (!pick_regop(g, &in, &e, size, true) ||
-            !pick_rm(g, &in, &e, size, false, 35)) {
-            return false;
-        }
-    }
-    return emit_decorated(g, &in, &e);
-}
-
-/* movzx, movsx, movsxd */
-static bool gen_movx(Gen *g)
-{
-    int kind = rn(g, 5), dsize, ssize;
-    Insn in;
-    Eff e = { 0 };
-
-    x86_insn_init(&in);
-    if (kind == 4) {
-        dsize = chance(g, 85) ? 8 : 4;
-        ssize = 4;
-        apply_size(g, &in, dsize);
-        set_op(&in, 1, 0x63, 0, 0);
-    } else {
-        ssize = kind & 1 ? 2 : 1;
-        do {
-            dsize = 2 << rn(g, 3);
-        } while (dsize == 2 && ssize == 2 && chance(g, 80));
-        apply_size(g, &in, dsize);
-        set_op(&in, 2, 0x0f, (kind < 2 ? 0xb6 : 0xbe) + (kind & 1), 0);
-    }
-    if (!pick_regop(g, &in, &e, dsize, true) ||
-        !pick_rm(g, &in, &e, ssize, false, 35)) {
-        return false;
-    }
-    in.reg8 = false;
-    return emit_decorated(g, &in, &e);
-}
-
-/* lea: any registers, any addressing form; no memory is accessed */
-static bool gen_lea(Gen *g)
-{
-    Insn in;
-    Eff e = { 0 };
-    Mem *m = &in.mem;
-    int size, kind = rn(g, 10);
-
-    x86_insn_init(&in);
-    size = pick_size(g, &in, false);
-    set_op(&in, 1, 0x8d, 0, 0);
-    if (!pick_regop(g, &in, &e, size, true)) {
-        return false;
-    }
-    m->addr32 = chance(g, 25);
-    m->disp = chance(g, 50) ? (int64_t)(int8_t)rnd(g) : (int64_t)(int32_t)rnd(g);
-    m->dispsize = m->disp >= -128 && m->disp <= 127 ? 1 : 4;
-    if (kind == 0 && !g->qemu_compat) {
-        m->kind = MEM_RIP;
-        m->disp = (int64_t)(uint32_t)rnd(g) % (1 << 20);
-    } else {
-        m->kind = kind == 1 ? MEM_INDEX : MEM_BASE;
-        if (m->kind == MEM_BASE) {
-            m->base = pick_reg(g, 8, false);
-            if (m->base < 0) {
-                return false;
-            }
-            e.rd |= 1u << m->base;
-            if (m->disp == 0 && chance(g, 50)) {
-                m->dispsize = 0;
-            }
-        } else {
-            m->dispsize = 4;
-        }
-        if (m->kind == MEM_INDEX || chance(g, 60)) {
-            m->index = pick_reg(g, 8, false);
-            if (m->index < 0 || m->index == RSP) {
-                return false;
-            }
-            m->scale = pick_scale(g);
-            e.rd |= 1u << m->index;
-        }
-        m->force_sib = chance(g, 10);
-    }
-    return emit_decorated(g, &in, &e);
-}
-
-/* xchg, xchg with the accumulator (90+r), xadd, cmpxchg */
-static bool gen_xchg(Gen *g)
-{
-    int kind = rn(g, 4), size, r;
-    Insn in;
-    Eff e = { 0 };
-
-    x86_insn_init(&in);
-    size = pick_size(g, &in, kind != 1);
-    switch (kind) {
-    case 0:
-        set_op(&in, 1, size == 1 ? 0x86 : 0x87, 0, 0);
-        if (!pick_regop(g, &in, &e, size, true) ||
-            !pick_rm(g, &in, &e, size, true, 40)) {
-            return false;
-        }
-        break;
-    case 1:                 /* 90+r; plain 90 is nop, 41 90 is not */
-        r = pick_reg(g, size, true);
-        if (r < 0) {
-            return false;
-        }
-        set_op(&in, 1, 0x90, 0, 0);
-        in.opreg = r;
-        e.rd = e.wr = 1u << RAX | bit(r);
-        break;
-    default:                /* xadd: flags of add; cmpxchg: of cmp */
-        set_op(&in, 2, 0x0f, (kind == 2 ? 0xc0 : 0xb0) + (size > 1), 0);
-        if (!pick_regop(g, &in, &e, size, kind == 2) ||
-            !pick_rm(g, &in, &e, size, true, 45)) {
-            return false;
-        }
-        e.fwrite = DT_ARITH;
-        if (kind == 3) {
-            e.rd |= 1u << RAX;
-            e.wr |= 1u << RAX;
-        }
-        break;
-    }
-    if (in.mem.kind != MEM_NONE && chance(g, 30)) {
-        add_pfx(&in, 0xf0);
-    }
-    return emit_decorated(g, &in, &e);
-}
-
-/* bswap, cbw/cwde/cdqe, cwd/cdq/cqo, clc/stc/cmc */
-static bool gen_misc(Gen *g)
-{
-    static const uint8_t flagops[] = { 0xf8, 0xf9, 0xf5 };
-    int kind = rn(g, 4), size, r, f;
-    Insn in;
-    Eff e = { 0 };
-
-    x86_insn_init(&in);
-    switch (kind) {
-    case 0:
-        size = chance(g, 50) ? 4 : 8;
-        apply_size(g, &in, size);
-        r = pick_reg(g, 8, true);
-        if (r < 0) {
-            return false;
-        }
-        set_op(&in, 2, 0x0f, 0xc8, 0);
-        in.opreg = r;
-        e.rd = e.wr = bit(r);
-        break;
-    case 1: case 2:
-        size = pick_size(g, &in, false);
-        set_op(&in, 1, 0x97 + kind, 0, 0);
-        e.rd = 1u << RAX;
-        e.wr = kind == 1 ? 1u << RAX : 1u << RDX;
-        break;
-    default:
-        f = rn(g, 3);
-        set_op(&in, 1, flagops[f], 0, 0);
-        e.fwrite = DT_CF;
-        e.fread = f == 2 ? DT_CF : 0;
-        break;
-    }
-    return emit_decorated(g, &in, &e);
-}
-
-/* jmp +0 or jcc +0: ends the translated block mid-sequence, changes nothing */
-static void gen_filler(Gen *g)
-{
-    Insn in;
-    Eff e = { 0 };
-
-    x86_insn_init(&in);
-    set_op(&in, 1, chance(g, 50) ? 0xeb : 0x70 + rn(g, 16), 0, 0);
-    in.immsize = 1;
-    emit(g, &in, &e, false);
-}
-
-typedef struct Group {
-    bool (*fn)(Gen *g);
-    int weight;
-} Group;
-
-static const Group groups[] = {
-    { gen_alu, 22 }, { gen_test, 4 }, { gen_mov, 6 }, { gen_unary, 6 },
-    { gen_mul, 4 }, { gen_imul, 4 }, { gen_div, 4 }, { gen_shift, 14 },
-    { gen_shd, 5 }, { gen_bt, 7 }, { gen_bitscan, 6 }, { gen_cc, 9 },
-    { gen_movx, 5 }, { gen_lea, 5 }, { gen_xchg, 7 }, { gen_misc, 4 },
-};
 
 /* ---- cases --------------------------------------------------------------- */
 
@@ -1459,8 +547,8 @@ static void gen_case(Gen *g, uint32_t at)
 {
     int total = 0, want;
 
-    for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
-        total += groups[i].weight;
+    for (size_t i = 0; i < gen_ngroups; i++) {
+        total += gen_groups[i].weight;
     }
     g->at = at;
     case_init(g);
@@ -1475,11 +563,11 @@ static void gen_case(Gen *g, uint32_t at)
         if (chance(g, 4)) {
             gen_filler(g);
         }
-        while (pick >= groups[i].weight) {
-            pick -= groups[i++].weight;
+        while (pick >= gen_groups[i].weight) {
+            pick -= gen_groups[i++].weight;
         }
         snap = g->s;
-        if (!groups[i].fn(g)) {
+        if (!gen_groups[i].fn(g)) {
             g->s = snap;
             continue;
         }
@@ -1563,7 +651,7 @@ static int blob_write(const Blob *b, uint64_t seed, const char *path)
         .seed = seed, .ninsns = b->ninsns, .case_off = code_end,
         .code_off = CODE_OFF, .code_size = b->code_size,
     };
-    static const uint8_t zero[DT_PAGE];
+    static const uint8_t zero[CODE_OFF];    /* >= any padding written */
     FILE *f = fopen(path, "wb");
     bool ok;
 
@@ -1582,6 +670,16 @@ static int blob_write(const Blob *b, uint64_t seed, const char *path)
         return -1;
     }
     return 0;
+}
+
+/* Write the blob, free it; the exit status. */
+static int blob_finish(Blob *b, uint64_t seed, const char *path)
+{
+    int rc = blob_write(b, seed, path) ? 1 : 0;
+
+    free(b->cases);
+    free(b->code);
+    return rc;
 }
 
 static void show_case(Gen *g, uint64_t seed, long index)
@@ -1691,7 +789,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "difftest-gen: seed %" PRIu64 ": %zu cases, %" PRIu64
                 " instructions, %lu deliberate exceptions, %zu KiB of code\n",
                 seed, b.ncases, b.ninsns, g.faults, b.code_size / 1024);
-        return blob_write(&b, seed, out) ? 1 : 0;
+        return blob_finish(&b, seed, out);
     }
 
     /* Cases depend only on the PRNG stream: skip to case @target. */
@@ -1718,5 +816,5 @@ int main(int argc, char **argv)
             blob_add(&b, &c, code, len);
         }
     }
-    return blob_write(&b, seed, out) ? 1 : 0;
+    return blob_finish(&b, seed, out);
 }

@@ -6,14 +6,12 @@
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
-#include "accel/accel.h"
 #include "hw/cpu.h"
 #include "hw/intc/apic.h"
 #include "hw/intc/i8259.h"
 #include "hw/intc/ioapic.h"
-#include "hw/machine.h"
 #include "main/main-loop.h"
-#include "memory/memory.h"
+#include "hw-test.h"
 
 #define NCPUS   3
 #define MS      1000000LL
@@ -95,12 +93,6 @@ static bool isr_has(int i, int vector)
 static bool tmr_has(int i, int vector)
 {
     return rd(i, A_TMR + (vector / 32) * 0x10) & (1u << (vector % 32));
-}
-
-static void outb(uint16_t port, uint8_t val)
-{
-    address_space_write(&address_space_io, port, MEMTXATTRS_UNSPECIFIED,
-                        &val, 1);
 }
 
 static void send_ipi(int from, uint8_t dest, uint32_t icr)
@@ -781,22 +773,11 @@ int main(int argc, char **argv)
 {
     static MachineConfig cfg = { .ram_size = 16 * MiB, .smp = NCPUS };
     g_autoptr(GError) err = NULL;
-    const char *devs[] = { "i8259", "ioapic" };
 
     g_test_init(&argc, &argv, NULL);
-    memory_init();
-    main_loop_init();
-    bql_lock();
-    m = machine_new(&cfg);
-    m->accel = &test_accel;
-    for (size_t i = 0; i < G_N_ELEMENTS(devs); i++) {
-        Opts *opts = opts_parse(devs[i], true, &err);
-
-        if (!opts || machine_create_device(m, opts, &err) < 0) {
-            g_error("%s: %s", devs[i], err ? err->message : "?");
-        }
-        opts_free(opts);
-    }
+    m = hw_test_machine_new(&cfg, &test_accel, NULL);
+    hw_test_create_or_die(m, "i8259");
+    hw_test_create_or_die(m, "ioapic");
     /* the accelerator's init runs before the CPUs exist ... */
     if (apic_init_machine(m, &err) < 0) {
         g_error("apic_init_machine: %s", err->message);

@@ -6,10 +6,8 @@
  */
 #include <errno.h>
 #include <stdio.h>
-#include "hw/machine.h"
 #include "hw/nvram/fw_cfg.h"
-#include "main/main-loop.h"
-#include "memory/memory.h"
+#include "hw-test.h"
 
 #define RAM_SIZE    (1 * MiB)
 #define DESC        0x1000      /* DMA descriptor */
@@ -18,21 +16,6 @@
 static Machine *m;
 static FWCfgState *fw;
 static MemoryRegion ram;
-
-static void io_write(uint16_t port, uint32_t val, unsigned size)
-{
-    address_space_write(&address_space_io, port, MEMTXATTRS_UNSPECIFIED, &val,
-                        size);
-}
-
-static uint32_t io_read(uint16_t port, unsigned size)
-{
-    uint32_t val = 0;
-
-    address_space_read(&address_space_io, port, MEMTXATTRS_UNSPECIFIED, &val,
-                       size);
-    return val;
-}
 
 /* The traditional interface: select, then byte reads at 0x511. */
 static void port_read_item(uint16_t key, void *buf, size_t len)
@@ -244,23 +227,11 @@ static void test_dma_errors(void)
 int main(int argc, char **argv)
 {
     static MachineConfig cfg = { .ram_size = 64 * MiB, .smp = 2 };
-    g_autoptr(GError) err = NULL;
-    Opts *opts;
 
     g_test_init(&argc, &argv, NULL);
-    memory_init();
-    bql_lock();
-    m = machine_new(&cfg);
-    if (memory_region_init_ram(&ram, "test-ram", RAM_SIZE, &err) < 0) {
-        g_error("%s", err->message);
-    }
-    memory_region_add_subregion(m->system_memory, 0, &ram);
-
-    opts = opts_parse("fw_cfg", true, &err);
-    if (!opts || machine_create_device(m, opts, &err) < 0) {
-        g_error("fw_cfg: %s", err ? err->message : "?");
-    }
-    opts_free(opts);
+    m = hw_test_machine_new(&cfg, NULL, NULL);
+    hw_test_add_ram(&ram, "test-ram", RAM_SIZE);
+    hw_test_create_or_die(m, "fw_cfg");
     fw = fw_cfg_from_machine(m);
     g_assert_nonnull(fw);
 

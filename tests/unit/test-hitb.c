@@ -9,14 +9,12 @@
  */
 #include <stdio.h>
 #include <unistd.h>
-#include "accel/accel.h"
-#include "hw/machine.h"
 #include "hw/misc/hitb.h"
 #include "hw/pci/msi.h"
 #include "hw/pci/pci.h"
 #include "main/main-loop.h"
 #include "main/trace.h"
-#include "memory/memory.h"
+#include "hw-test.h"
 
 #define BAR     HITB_BAR0_ADDR
 #define MS      (1000 * 1000LL)
@@ -28,57 +26,16 @@ static HitbState *hitb;
 static MemoryRegion ram;
 static char *trace_path;
 
-/* ---- What the machine would see ---------------------------------------- */
-
-static int gsi_level[PC_NUM_GSI];
-
-static void test_gsi_handler(void *opaque, int n, int level)
-{
-    (void)opaque;
-    gsi_level[n] = level;
-}
-
-static unsigned msi_count;
-static uint32_t msi_data;
-
-static void test_deliver_msi(Machine *mach, uint64_t addr, uint32_t data)
-{
-    (void)mach;
-    (void)addr;
-    msi_count++;
-    msi_data = data;
-}
-
-static const AccelOps test_accel = {
-    .name = "test",
-    .deliver_msi = test_deliver_msi,
-};
-
 /* ---- Guest-side helpers (the test thread does not hold the BQL) -------- */
-
-static uint64_t mem_read(hwaddr addr, unsigned size)
-{
-    uint64_t v = 0;
-
-    address_space_read(&address_space_memory, addr, MEMTXATTRS_UNSPECIFIED,
-                       &v, size);
-    return v;
-}
-
-static void mem_write(hwaddr addr, uint64_t v, unsigned size)
-{
-    address_space_write(&address_space_memory, addr, MEMTXATTRS_UNSPECIFIED,
-                        &v, size);
-}
 
 static uint32_t rd(hwaddr reg)
 {
-    return mem_read(BAR + reg, 4);
+    return mmio_read(BAR + reg, 4);
 }
 
 static void wr(hwaddr reg, uint64_t v, unsigned size)
 {
-    mem_write(BAR + reg, v, size);
+    mmio_write(BAR + reg, v, size);
 }
 
 /* A callback call with a width the memory core would have split. */
@@ -102,31 +59,14 @@ static uint64_t rd_direct(hwaddr reg, unsigned size)
     return v;
 }
 
-static void io_write(uint16_t port, uint32_t val, unsigned size)
-{
-    address_space_write(&address_space_io, port, MEMTXATTRS_UNSPECIFIED, &val,
-                        size);
-}
-
-static uint32_t io_read(uint16_t port, unsigned size)
-{
-    uint32_t val = 0;
-
-    address_space_read(&address_space_io, port, MEMTXATTRS_UNSPECIFIED, &val,
-                       size);
-    return val;
-}
-
 static uint32_t cfg_read(int reg, unsigned size)
 {
-    io_write(0xcf8, 0x80000000u | HITB_DEFAULT_DEVFN << 8 | (reg & 0xfc), 4);
-    return io_read(0xcfc + (reg & 3), size);
+    return pci_cfg_read(HITB_DEFAULT_DEVFN, reg, size);
 }
 
 static void cfg_write(int reg, uint32_t val, unsigned size)
 {
-    io_write(0xcf8, 0x80000000u | HITB_DEFAULT_DEVFN << 8 | (reg & 0xfc), 4);
-    io_write(0xcfc + (reg & 3), val, size);
+    pci_cfg_write(HITB_DEFAULT_DEVFN, reg, val, size);
 }
 
 static const char *region_at(hwaddr addr)
@@ -263,7 +203,7 @@ static void test_mtree_and_bar_move(void)
     cfg_write(PCI_BASE_ADDRESS_0, 0xe0000000, 4);
     g_assert_cmpstr(region_at(0xe0000000), ==, "hitb-mmio");
     g_assert_cmpstr(region_at(BAR), !=, "hitb-mmio");
-    g_assert_cmphex(mem_read(0xe0000000, 4), ==, HITB_ID_VALUE);
+    g_assert_cmphex(mmio_read(0xe0000000, 4), ==, HITB_ID_VALUE);
     /* Decode off: gone. */
     cfg_write(PCI_COMMAND, 0, 2);
     g_assert_cmpstr(region_at(0xe0000000), !=, "hitb-mmio");
@@ -291,13 +231,13 @@ static void test_access_split(void)
 
     /* An 8-byte load is two 4-byte reads: id | liveness << 32. */
     wr(HITB_REG_LIVENESS, 0x12345678, 4);
-    v = mem_read(BAR, 8);
+    v = mmio_read(BAR, 8);
     g_test_message("8-byte load at 0: 0x%016" PRIx64, v);
     g_assert_cmphex(v, ==, (uint64_t)0xedcba987 << 32 | HITB_ID_VALUE);
 
     /* Reads other than 4 bytes wide: all-ones. */
-    g_assert_cmphex(mem_read(BAR, 1), ==, 0xff);
-    g_assert_cmphex(mem_read(BAR, 2), ==, 0xffff);
+    g_assert_cmphex(mmio_read(BAR, 1), ==, 0xff);
+    g_assert_cmphex(mmio_read(BAR, 2), ==, 0xffff);
     g_assert_cmphex(rd_direct(HITB_REG_ID, 8), ==, ~0ULL);
     g_assert_cmphex(rd_direct(HITB_REG_ID, 4), ==, HITB_ID_VALUE);
     g_test_message("1-, 2- and (direct) 8-byte reads: all-ones");
@@ -319,7 +259,7 @@ static void test_access_split(void)
 
     /* Misaligned accesses never reach the device. */
     mark = trace_mark();
-    g_assert_cmphex(mem_read(BAR + 2, 4), ==, 0xffffffff);
+    g_assert_cmphex(mmio_read(BAR + 2, 4), ==, 0xffffffff);
     g_free(t);
     t = trace_since(mark);
     g_assert_null(strstr(t, "hitb_mmio_read"));
@@ -360,37 +300,37 @@ static void test_registers(void)
 
 static void test_irq_intx(void)
 {
-    g_assert_cmpint(gsi_level[11], ==, 0);
+    g_assert_cmpint(hw_test_irqs.gsi_level[11], ==, 0);
     wr(HITB_REG_IRQ_RAISE, 0x30, 4);
     g_assert_cmphex(rd(HITB_REG_IRQ_STATUS), ==, 0x30);
-    g_assert_cmpint(gsi_level[11], ==, 1);
+    g_assert_cmpint(hw_test_irqs.gsi_level[11], ==, 1);
     g_assert_cmphex(cfg_read(PCI_STATUS, 2) & PCI_STATUS_INTERRUPT, !=, 0);
     wr(HITB_REG_IRQ_ACK, 0x10, 4);
     g_assert_cmphex(rd(HITB_REG_IRQ_STATUS), ==, 0x20);
-    g_assert_cmpint(gsi_level[11], ==, 1);
+    g_assert_cmpint(hw_test_irqs.gsi_level[11], ==, 1);
     wr(HITB_REG_IRQ_ACK, 0x20, 4);
     g_assert_cmphex(rd(HITB_REG_IRQ_STATUS), ==, 0);
-    g_assert_cmpint(gsi_level[11], ==, 0);
+    g_assert_cmpint(hw_test_irqs.gsi_level[11], ==, 0);
     g_test_message("raise 0x30 asserts GSI 11; ack 0x10 keeps it; ack 0x20 "
                    "deasserts");
     /* Raising nothing asserts nothing. */
     wr(HITB_REG_IRQ_RAISE, 0, 4);
-    g_assert_cmpint(gsi_level[11], ==, 0);
+    g_assert_cmpint(hw_test_irqs.gsi_level[11], ==, 0);
     /* INTx disable masks the line but not irq_status. */
     cfg_write(PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_INTX_DISABLE, 2);
     wr(HITB_REG_IRQ_RAISE, 1, 4);
-    g_assert_cmpint(gsi_level[11], ==, 0);
+    g_assert_cmpint(hw_test_irqs.gsi_level[11], ==, 0);
     cfg_write(PCI_COMMAND, PCI_COMMAND_MEMORY, 2);
-    g_assert_cmpint(gsi_level[11], ==, 1);
+    g_assert_cmpint(hw_test_irqs.gsi_level[11], ==, 1);
     wr(HITB_REG_IRQ_ACK, ~0u, 4);
-    g_assert_cmpint(gsi_level[11], ==, 0);
+    g_assert_cmpint(hw_test_irqs.gsi_level[11], ==, 0);
     g_test_message("INTx disable masks the pin, re-enable shows it");
 }
 
 static void test_irq_msi(void)
 {
     int cap = cfg_read(PCI_CAPABILITY_LIST, 1);
-    unsigned before = msi_count;
+    unsigned before = hw_test_irqs.msi_count;
 
     cfg_write(cap + PCI_MSI_ADDRESS_LO, 0xfee00000, 4);
     cfg_write(cap + PCI_MSI_ADDRESS_HI, 0, 4);
@@ -399,14 +339,14 @@ static void test_irq_msi(void)
     cfg_write(cap + PCI_MSI_FLAGS, PCI_MSI_FLAGS_ENABLE, 2);
 
     wr(HITB_REG_IRQ_RAISE, 0x2, 4);
-    g_assert_cmpuint(msi_count, ==, before + 1);
-    g_assert_cmphex(msi_data, ==, 0x4041);
-    g_assert_cmpint(gsi_level[11], ==, 0);
+    g_assert_cmpuint(hw_test_irqs.msi_count, ==, before + 1);
+    g_assert_cmphex(hw_test_irqs.msi_data, ==, 0x4041);
+    g_assert_cmpint(hw_test_irqs.gsi_level[11], ==, 0);
     wr(HITB_REG_IRQ_RAISE, 0x4, 4);
-    g_assert_cmpuint(msi_count, ==, before + 2);
+    g_assert_cmpuint(hw_test_irqs.msi_count, ==, before + 2);
     wr(HITB_REG_IRQ_ACK, 0x6, 4);
     g_assert_cmphex(rd(HITB_REG_IRQ_STATUS), ==, 0);
-    g_assert_cmpint(gsi_level[11], ==, 0);
+    g_assert_cmpint(hw_test_irqs.gsi_level[11], ==, 0);
     g_test_message("MSI enabled: each raise sends data 0x4041, INTx idle");
 
     cfg_write(cap + PCI_MSI_FLAGS, 0, 2);
@@ -466,10 +406,10 @@ static void test_factorial(void)
     wait_not_computing();
     g_assert_cmphex(rd(HITB_REG_FACT), ==, 3628800);
     g_assert_cmphex(rd(HITB_REG_IRQ_STATUS), ==, HITB_IRQ_FACT);
-    g_assert_cmpint(gsi_level[11], ==, 1);
+    g_assert_cmpint(hw_test_irqs.gsi_level[11], ==, 1);
     g_assert_cmphex(rd(HITB_REG_STATUS), ==, HITB_STATUS_IRQFACT);
     wr(HITB_REG_IRQ_ACK, HITB_IRQ_FACT, 4);
-    g_assert_cmpint(gsi_level[11], ==, 0);
+    g_assert_cmpint(hw_test_irqs.gsi_level[11], ==, 0);
     wr(HITB_REG_STATUS, 0, 4);
     g_test_message("status 0x80: done raises irq 0x1 on INTx; ack lowers it");
 }
@@ -528,9 +468,9 @@ static void test_dma_roundtrip(void)
         g_assert_cmphex(buf[i], ==, pattern[i] ^ 0x66);
     }
     g_assert_cmphex(rd(HITB_REG_IRQ_STATUS), ==, HITB_IRQ_DMA);
-    g_assert_cmpint(gsi_level[11], ==, 1);
+    g_assert_cmpint(hw_test_irqs.gsi_level[11], ==, 1);
     wr(HITB_REG_IRQ_ACK, HITB_IRQ_DMA, 4);
-    g_assert_cmpint(gsi_level[11], ==, 0);
+    g_assert_cmpint(hw_test_irqs.gsi_level[11], ==, 0);
     g_test_message("RAM -> buffer encoded: buffer = data ^ 0x66, irq 0x100");
 
     /* Buffer -> RAM with encode decodes it again (in place, then copy). */
@@ -559,7 +499,7 @@ static void test_dma_roundtrip(void)
 
 static bool dma_cmd_clear(void)
 {
-    return !(mem_read(BAR + HITB_REG_DMA_CMD, 4) & HITB_DMA_RUN);
+    return !(mmio_read(BAR + HITB_REG_DMA_CMD, 4) & HITB_DMA_RUN);
 }
 
 static void test_dma_timer(void)
@@ -673,7 +613,7 @@ static void test_reset(void)
     wr(HITB_REG_IRQ_RAISE, 0x8, 4);
     dma_program(RAM_A, HITB_DMA_BASE, 8, HITB_DMA_RUN);
     cfg_write(PCI_BASE_ADDRESS_0, 0xe0000000, 4);
-    g_assert_cmpint(gsi_level[11], ==, 1);
+    g_assert_cmpint(hw_test_irqs.gsi_level[11], ==, 1);
 
     bql_lock();
     machine_reset(m);
@@ -686,7 +626,7 @@ static void test_reset(void)
     g_assert_cmphex(rd(HITB_REG_IRQ_STATUS), ==, 0);
     g_assert_cmphex(rd(HITB_REG_DMA_CMD), ==, 0);
     g_assert_cmphex(rd(HITB_REG_DMA_SRC), ==, 0);
-    g_assert_cmpint(gsi_level[11], ==, 0);
+    g_assert_cmpint(hw_test_irqs.gsi_level[11], ==, 0);
     for (size_t i = 0; i < HITB_DMA_SIZE; i++) {
         g_assert_cmphex(hitb_dma_buffer(hitb)[i], ==, 0);
     }
@@ -721,14 +661,11 @@ static void test_create_options(void)
 static void test_second_device(void)
 {
     g_autoptr(GError) err = NULL;
-    Opts *o = opts_parse("hitb,addr=06.0", true, &err);
     PCIDevice *first, *second;
 
-    g_assert_nonnull(o);
     bql_lock();
-    g_assert_cmpint(machine_create_device(m, o, &err), ==, 0);
+    g_assert_cmpint(hw_test_create(m, "hitb,addr=06.0", &err), ==, 0);
     bql_unlock();
-    opts_free(o);
     first = pci_find_device(m->pci_bus, PCI_DEVFN(4, 0));
     second = pci_find_device(m->pci_bus, PCI_DEVFN(6, 0));
     g_assert_nonnull(first);
@@ -744,7 +681,6 @@ int main(int argc, char **argv)
     g_autoptr(GError) err = NULL;
     static MachineConfig cfg = { .ram_size = 1 * MiB, .smp = 1 };
     int fd, ret;
-    Opts *opts;
 
     g_test_init(&argc, &argv, NULL);
     fd = g_file_open_tmp("test-hitb-XXXXXX.trace", &trace_path, &err);
@@ -755,29 +691,11 @@ int main(int argc, char **argv)
     }
     trace_enable_pattern("hitb_*");
 
-    memory_init();
-    main_loop_init();
-    bql_lock();
-    m = machine_new(&cfg);
-    m->accel = &test_accel;
-    for (int i = 0; i < PC_NUM_GSI; i++) {
-        m->gsi[i] = irq_new(test_gsi_handler, NULL, i);
-    }
-    if (memory_region_init_ram(&ram, "ram", 1 * MiB, &err) < 0) {
-        g_error("ram: %s", err->message);
-    }
-    memory_region_add_subregion(get_system_memory(), 0, &ram);
-    opts = opts_parse("i440FX-pcihost", true, &err);
-    if (!opts || machine_create_device(m, opts, &err) < 0) {
-        g_error("i440FX-pcihost: %s", err ? err->message : "?");
-    }
-    opts_free(opts);
+    m = hw_test_machine_new(&cfg, &hw_test_accel, hw_test_gsi_record);
+    hw_test_add_ram(&ram, "ram", 1 * MiB);
+    hw_test_create_or_die(m, "i440FX-pcihost");
     /* -device hitb, as the command line creates it: at 04.0 by default. */
-    opts = opts_parse("hitb", true, &err);
-    if (!opts || machine_create_device(m, opts, &err) < 0) {
-        g_error("hitb: %s", err ? err->message : "?");
-    }
-    opts_free(opts);
+    hw_test_create_or_die(m, "hitb");
     /* PCIDevice is the state's first member (hw/pci/pci.h's rule). */
     hitb = (HitbState *)pci_find_device(m->pci_bus, HITB_DEFAULT_DEVFN);
     g_assert_nonnull(hitb);

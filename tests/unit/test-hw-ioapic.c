@@ -4,55 +4,21 @@
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
-#include "accel/accel.h"
 #include "hw/intc/ioapic.h"
-#include "hw/machine.h"
-#include "main/main-loop.h"
-#include "memory/memory.h"
+#include "hw-test.h"
 
 static Machine *m;
-static unsigned msi_count;
-static uint64_t msi_addr;
-static uint32_t msi_data;
-
-static void test_deliver_msi(Machine *mach G_GNUC_UNUSED, uint64_t addr,
-                             uint32_t data)
-{
-    msi_count++;
-    msi_addr = addr;
-    msi_data = data;
-}
-
-static const AccelOps test_accel = {
-    .name = "test",
-    .deliver_msi = test_deliver_msi,
-};
-
-static void mmio_write32(hwaddr addr, uint32_t val)
-{
-    address_space_write(&address_space_memory, addr, MEMTXATTRS_UNSPECIFIED,
-                        &val, 4);
-}
-
-static uint32_t mmio_read32(hwaddr addr)
-{
-    uint32_t val = 0;
-
-    address_space_read(&address_space_memory, addr, MEMTXATTRS_UNSPECIFIED,
-                       &val, 4);
-    return val;
-}
 
 static uint32_t reg_read(unsigned idx)
 {
-    mmio_write32(IOAPIC_DEFAULT_BASE, idx);
-    return mmio_read32(IOAPIC_DEFAULT_BASE + 0x10);
+    mmio_write(IOAPIC_DEFAULT_BASE, idx, 4);
+    return mmio_read(IOAPIC_DEFAULT_BASE + 0x10, 4);
 }
 
 static void reg_write(unsigned idx, uint32_t val)
 {
-    mmio_write32(IOAPIC_DEFAULT_BASE, idx);
-    mmio_write32(IOAPIC_DEFAULT_BASE + 0x10, val);
+    mmio_write(IOAPIC_DEFAULT_BASE, idx, 4);
+    mmio_write(IOAPIC_DEFAULT_BASE + 0x10, val, 4);
 }
 
 static void set_entry(int pin, uint32_t low, uint32_t high)
@@ -88,78 +54,79 @@ static void test_edge(void)
     set_entry(4, 0x31, 0x01000000);
     g_assert_cmphex(reg_read(0x18), ==, 0x31);
     g_assert_cmphex(reg_read(0x19), ==, 0x01000000);
-    before = msi_count;
+    before = hw_test_irqs.msi_count;
     ioapic_set_irq(m->ioapic, 4, 1);
-    g_assert_cmpuint(msi_count, ==, before + 1);
-    g_assert_cmphex(msi_addr, ==, 0xfee01000);
-    g_assert_cmphex(msi_data, ==, 0x4031);
+    g_assert_cmpuint(hw_test_irqs.msi_count, ==, before + 1);
+    g_assert_cmphex(hw_test_irqs.msi_addr, ==, 0xfee01000);
+    g_assert_cmphex(hw_test_irqs.msi_data, ==, 0x4031);
     g_test_message("edge pin 4 -> MSI addr 0x%" PRIx64 " data 0x%x",
-                   msi_addr, msi_data);
+                   hw_test_irqs.msi_addr, hw_test_irqs.msi_data);
     /* still high: no new edge */
     ioapic_set_irq(m->ioapic, 4, 1);
-    g_assert_cmpuint(msi_count, ==, before + 1);
+    g_assert_cmpuint(hw_test_irqs.msi_count, ==, before + 1);
     ioapic_set_irq(m->ioapic, 4, 0);
     ioapic_set_irq(m->ioapic, 4, 1);
-    g_assert_cmpuint(msi_count, ==, before + 2);
+    g_assert_cmpuint(hw_test_irqs.msi_count, ==, before + 2);
     ioapic_set_irq(m->ioapic, 4, 0);
 
     /* masked: the edge waits for the unmask */
     set_entry(4, 0x10031, 0x01000000);
     ioapic_set_irq(m->ioapic, 4, 1);
     ioapic_set_irq(m->ioapic, 4, 0);
-    g_assert_cmpuint(msi_count, ==, before + 2);
+    g_assert_cmpuint(hw_test_irqs.msi_count, ==, before + 2);
     set_entry(4, 0x31, 0x01000000);
-    g_assert_cmpuint(msi_count, ==, before + 3);
+    g_assert_cmpuint(hw_test_irqs.msi_count, ==, before + 3);
 
     /* NMI delivery, logical destination 0x0f */
     set_entry(5, 0x400 | 0x800 | 0x02, 0x0f000000);
     ioapic_set_irq(m->ioapic, 5, 1);
-    g_assert_cmphex(msi_addr, ==, 0xfee0f004);
-    g_assert_cmphex(msi_data, ==, 0x4402);
+    g_assert_cmphex(hw_test_irqs.msi_addr, ==, 0xfee0f004);
+    g_assert_cmphex(hw_test_irqs.msi_data, ==, 0x4402);
     ioapic_set_irq(m->ioapic, 5, 0);
     set_entry(4, 0x10000, 0);
     set_entry(5, 0x10000, 0);
     g_test_message("no MSI while high, a masked edge is delivered on unmask, "
-                   "NMI/logical encoded as 0x%x at 0x%" PRIx64, msi_data,
-                   msi_addr);
+                   "NMI/logical encoded as 0x%x at 0x%" PRIx64,
+                   hw_test_irqs.msi_data, hw_test_irqs.msi_addr);
 }
 
 static void test_level_remote_irr(void)
 {
-    unsigned before = msi_count;
+    unsigned before = hw_test_irqs.msi_count;
 
     /* pin 10: vector 0x41, level, logical, destination 3 */
     set_entry(10, 0x41 | 0x8000 | 0x800, 0x03000000);
     ioapic_set_irq(m->ioapic, 10, 1);
-    g_assert_cmpuint(msi_count, ==, before + 1);
-    g_assert_cmphex(msi_addr, ==, 0xfee03004);
-    g_assert_cmphex(msi_data, ==, 0xc041);
+    g_assert_cmpuint(hw_test_irqs.msi_count, ==, before + 1);
+    g_assert_cmphex(hw_test_irqs.msi_addr, ==, 0xfee03004);
+    g_assert_cmphex(hw_test_irqs.msi_data, ==, 0xc041);
     g_assert_cmphex(reg_read(0x24) & 0x4000, ==, 0x4000);
-    g_test_message("level pin 10 -> data 0x%x, remote IRR set", msi_data);
+    g_test_message("level pin 10 -> data 0x%x, remote IRR set",
+                   hw_test_irqs.msi_data);
 
     /* remote IRR holds further deliveries */
     ioapic_set_irq(m->ioapic, 10, 0);
     ioapic_set_irq(m->ioapic, 10, 1);
-    g_assert_cmpuint(msi_count, ==, before + 1);
+    g_assert_cmpuint(hw_test_irqs.msi_count, ==, before + 1);
     /* remote IRR is read-only */
     reg_write(0x24, 0x41 | 0x8000 | 0x800);
     g_assert_cmphex(reg_read(0x24) & 0x4000, ==, 0x4000);
-    g_assert_cmpuint(msi_count, ==, before + 1);
+    g_assert_cmpuint(hw_test_irqs.msi_count, ==, before + 1);
 
     /* EOI with the line still high: delivered again */
     ioapic_eoi_broadcast(m->ioapic, 0x41);
-    g_assert_cmpuint(msi_count, ==, before + 2);
+    g_assert_cmpuint(hw_test_irqs.msi_count, ==, before + 2);
     g_assert_cmphex(reg_read(0x24) & 0x4000, ==, 0x4000);
 
     /* line low, EOI through the version 0x20 EOI register: quiet */
     ioapic_set_irq(m->ioapic, 10, 0);
-    mmio_write32(IOAPIC_DEFAULT_BASE + 0x40, 0x41);
+    mmio_write(IOAPIC_DEFAULT_BASE + 0x40, 0x41, 4);
     g_assert_cmphex(reg_read(0x24) & 0x4000, ==, 0);
-    g_assert_cmpuint(msi_count, ==, before + 2);
+    g_assert_cmpuint(hw_test_irqs.msi_count, ==, before + 2);
 
     /* an EOI for another vector leaves it alone */
     ioapic_set_irq(m->ioapic, 10, 1);
-    g_assert_cmpuint(msi_count, ==, before + 3);
+    g_assert_cmpuint(hw_test_irqs.msi_count, ==, before + 3);
     ioapic_eoi_broadcast(m->ioapic, 0x42);
     g_assert_cmphex(reg_read(0x24) & 0x4000, ==, 0x4000);
     ioapic_set_irq(m->ioapic, 10, 0);
@@ -170,7 +137,7 @@ static void test_level_remote_irr(void)
 
 static void test_bad_inputs(void)
 {
-    unsigned before = msi_count;
+    unsigned before = hw_test_irqs.msi_count;
 
     ioapic_set_irq(m->ioapic, 24, 1);
     ioapic_set_irq(m->ioapic, -1, 1);
@@ -178,10 +145,10 @@ static void test_bad_inputs(void)
     set_entry(6, 0x300 | 0x50, 0);
     ioapic_set_irq(m->ioapic, 6, 1);
     ioapic_set_irq(m->ioapic, 6, 0);
-    g_assert_cmpuint(msi_count, ==, before);
+    g_assert_cmpuint(hw_test_irqs.msi_count, ==, before);
     set_entry(6, 0x10000, 0);
     /* reads outside the two registers return 0 */
-    g_assert_cmphex(mmio_read32(IOAPIC_DEFAULT_BASE + 0x20), ==, 0);
+    g_assert_cmphex(mmio_read(IOAPIC_DEFAULT_BASE + 0x20, 4), ==, 0);
     g_test_message("pins 24/-1 and delivery mode 3 ignored");
 }
 
@@ -198,20 +165,10 @@ static void test_reset(void)
 int main(int argc, char **argv)
 {
     static MachineConfig cfg = { .ram_size = 16 * MiB, .smp = 1 };
-    g_autoptr(GError) err = NULL;
-    Opts *opts;
 
     g_test_init(&argc, &argv, NULL);
-    memory_init();
-    main_loop_init();
-    bql_lock();
-    m = machine_new(&cfg);
-    m->accel = &test_accel;
-    opts = opts_parse("ioapic,version=0x20", true, &err);
-    if (!opts || machine_create_device(m, opts, &err) < 0) {
-        g_error("ioapic: %s", err ? err->message : "?");
-    }
-    opts_free(opts);
+    m = hw_test_machine_new(&cfg, &hw_test_accel, NULL);
+    hw_test_create_or_die(m, "ioapic,version=0x20");
     g_assert_nonnull(m->ioapic);
 
     g_test_add_func("/ioapic/id-version", test_id_version);

@@ -6,47 +6,12 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include <unistd.h>
-#include "hw/machine.h"
 #include "main/main-loop.h"
 #include "main/trace.h"
-#include "memory/memory.h"
+#include "hw-test.h"
 
 static Machine *m;
-static int gsi_level[PC_NUM_GSI];
 static char trace_path[] = "/tmp/janus-test-hw-misc-XXXXXX";
-
-static void gsi_record(void *opaque G_GNUC_UNUSED, int n, int level)
-{
-    gsi_level[n] = level;
-}
-
-static void io_write(uint16_t port, uint32_t val, unsigned size)
-{
-    address_space_write(&address_space_io, port, MEMTXATTRS_UNSPECIFIED,
-                        &val, size);
-}
-
-static uint32_t io_read(uint16_t port, unsigned size)
-{
-    uint32_t val = 0;
-
-    address_space_read(&address_space_io, port, MEMTXATTRS_UNSPECIFIED,
-                       &val, size);
-    return val;
-}
-
-static int create(const char *spec, GError **errp)
-{
-    Opts *opts = opts_parse(spec, true, errp);
-    int ret;
-
-    if (!opts) {
-        return -1;
-    }
-    ret = machine_create_device(m, opts, errp);
-    opts_free(opts);
-    return ret;
-}
 
 /* ---- isa-debug-exit ------------------------------------------------------ */
 
@@ -108,7 +73,7 @@ static void test_debug_exit_props(void)
     for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
         g_autoptr(GError) err = NULL;
 
-        g_assert_cmpint(create(bad[i], &err), <, 0);
+        g_assert_cmpint(hw_test_create(m, bad[i], &err), <, 0);
         g_assert_nonnull(err);
         g_test_message("%s: %s", bad[i], err->message);
     }
@@ -157,13 +122,13 @@ static void test_testdev_irq_iomem(void)
     uint64_t q = 0x1122334455667788ULL, r = 0;
 
     io_write(0x2000 + 5, 1, 1);
-    g_assert_cmpint(gsi_level[5], ==, 1);
+    g_assert_cmpint(hw_test_irqs.gsi_level[5], ==, 1);
     io_write(0x2000 + 23, 0x80, 1);
-    g_assert_cmpint(gsi_level[23], ==, 1);
+    g_assert_cmpint(hw_test_irqs.gsi_level[23], ==, 1);
     io_write(0x2000 + 5, 0, 1);
     io_write(0x2000 + 23, 0, 1);
-    g_assert_cmpint(gsi_level[5], ==, 0);
-    g_assert_cmpint(gsi_level[23], ==, 0);
+    g_assert_cmpint(hw_test_irqs.gsi_level[5], ==, 0);
+    g_assert_cmpint(hw_test_irqs.gsi_level[23], ==, 0);
 
     address_space_write(&address_space_memory, 0xff000000,
                         MEMTXATTRS_UNSPECIFIED, &q, 8);
@@ -223,20 +188,12 @@ int main(int argc, char **argv)
     int fd, ret;
 
     g_test_init(&argc, &argv, NULL);
-    memory_init();
-    main_loop_init();
-    bql_lock();
-    m = machine_new(&cfg);
-    for (int i = 0; i < PC_NUM_GSI; i++) {
-        m->gsi[i] = irq_new(gsi_record, NULL, i);
-    }
-    if (create("isa-debug-exit,iobase=0xf4,iosize=0x04", &err) < 0 ||
-        create("isa-debug-exit", &err) < 0 ||
-        create("pc-testdev", &err) < 0 ||
-        create("port92", &err) < 0 ||
-        create("port80", &err) < 0) {
-        g_error("create: %s", err ? err->message : "?");
-    }
+    m = hw_test_machine_new(&cfg, NULL, hw_test_gsi_record);
+    hw_test_create_or_die(m, "isa-debug-exit,iobase=0xf4,iosize=0x04");
+    hw_test_create_or_die(m, "isa-debug-exit");
+    hw_test_create_or_die(m, "pc-testdev");
+    hw_test_create_or_die(m, "port92");
+    hw_test_create_or_die(m, "port80");
     if (!g_test_subprocess()) {
         fd = mkstemp(trace_path);
         g_assert_cmpint(fd, >=, 0);

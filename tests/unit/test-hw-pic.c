@@ -4,47 +4,16 @@
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
-#include "accel/accel.h"
 #include "hw/intc/i8259.h"
-#include "hw/machine.h"
-#include "main/main-loop.h"
-#include "memory/memory.h"
+#include "hw-test.h"
 
 static Machine *m;
-static int extint_level;
-static unsigned extint_calls;
-
-static void test_set_extint(Machine *mach G_GNUC_UNUSED, int level)
-{
-    extint_level = level;
-    extint_calls++;
-}
-
-static const AccelOps test_accel = {
-    .name = "test",
-    .set_extint = test_set_extint,
-};
 
 static void gsi_to_pic(void *opaque G_GNUC_UNUSED, int n, int level)
 {
     if (n < 16) {
         pic_set_irq(m->pic, n, level);
     }
-}
-
-static void outb(uint16_t port, uint8_t val)
-{
-    address_space_write(&address_space_io, port, MEMTXATTRS_UNSPECIFIED,
-                        &val, 1);
-}
-
-static uint8_t inb(uint16_t port)
-{
-    uint8_t val = 0;
-
-    address_space_read(&address_space_io, port, MEMTXATTRS_UNSPECIFIED,
-                       &val, 1);
-    return val;
 }
 
 /* The classic PC initialization: vectors 0x08 and 0x70, cascade on 2. */
@@ -85,16 +54,16 @@ static void test_init_and_mask(void)
     g_assert_false(pic_intr_pending(m->pic));
 
     irq_raise(m->gsi[3]);       /* masked */
-    g_assert_cmpint(extint_level, ==, 0);
+    g_assert_cmpint(hw_test_irqs.extint_level, ==, 0);
     g_assert_cmphex(read_irr(0x20), ==, 0x08);
     g_test_message("masked IRQ 3 sits in IRR (0x%02x) without INTR",
                    read_irr(0x20));
 
     irq_raise(m->gsi[1]);
-    g_assert_cmpint(extint_level, ==, 1);
+    g_assert_cmpint(hw_test_irqs.extint_level, ==, 1);
     g_assert_true(pic_intr_pending(m->pic));
     g_assert_cmphex(pic_read_irq(m->pic), ==, 0x09);
-    g_assert_cmpint(extint_level, ==, 0);
+    g_assert_cmpint(hw_test_irqs.extint_level, ==, 0);
     g_assert_cmphex(read_isr(0x20), ==, 0x02);
     g_assert_cmphex(read_irr(0x20), ==, 0x08);
     irq_lower(m->gsi[1]);
@@ -103,7 +72,7 @@ static void test_init_and_mask(void)
 
     /* unmasking IRQ 3 delivers the latched edge */
     outb(0x21, 0xf5);
-    g_assert_cmpint(extint_level, ==, 1);
+    g_assert_cmpint(hw_test_irqs.extint_level, ==, 1);
     g_assert_cmphex(pic_read_irq(m->pic), ==, 0x0b);
     outb(0x20, 0x63);           /* specific EOI for 3 */
     irq_lower(m->gsi[3]);
@@ -160,7 +129,7 @@ static void test_level_and_cascade(void)
     g_assert_cmphex(inb(0x4d0), ==, 0x00);
 
     irq_raise(m->gsi[10]);
-    g_assert_cmpint(extint_level, ==, 1);
+    g_assert_cmpint(hw_test_irqs.extint_level, ==, 1);
     g_assert_cmphex(read_irr(0x20), ==, 0x04);
     g_assert_cmphex(pic_read_irq(m->pic), ==, 0x72);
     g_assert_cmphex(read_isr(0x20), ==, 0x04);
@@ -198,9 +167,9 @@ static void test_spurious_aeoi_poll(void)
     /* a level request that vanishes before INTA is spurious too */
     outb(0x4d0, 0x20);
     irq_raise(m->gsi[5]);
-    g_assert_cmpint(extint_level, ==, 1);
+    g_assert_cmpint(hw_test_irqs.extint_level, ==, 1);
     irq_lower(m->gsi[5]);
-    g_assert_cmpint(extint_level, ==, 0);
+    g_assert_cmpint(hw_test_irqs.extint_level, ==, 0);
     g_assert_cmphex(pic_read_irq(m->pic), ==, 0x0f);
     outb(0x4d0, 0);
 
@@ -245,9 +214,9 @@ static void test_reset(void)
 {
     pic_init(0x01);
     irq_raise(m->gsi[1]);
-    g_assert_cmpint(extint_level, ==, 1);
+    g_assert_cmpint(hw_test_irqs.extint_level, ==, 1);
     machine_reset(m);
-    g_assert_cmpint(extint_level, ==, 0);
+    g_assert_cmpint(hw_test_irqs.extint_level, ==, 0);
     g_assert_cmphex(inb(0x21), ==, 0x00);
     g_assert_cmphex(read_irr(0x20), ==, 0x00);
     irq_lower(m->gsi[1]);
@@ -257,23 +226,10 @@ static void test_reset(void)
 int main(int argc, char **argv)
 {
     static MachineConfig cfg = { .ram_size = 16 * MiB, .smp = 1 };
-    g_autoptr(GError) err = NULL;
-    Opts *opts;
 
     g_test_init(&argc, &argv, NULL);
-    memory_init();
-    main_loop_init();
-    bql_lock();
-    m = machine_new(&cfg);
-    m->accel = &test_accel;
-    for (int i = 0; i < PC_NUM_GSI; i++) {
-        m->gsi[i] = irq_new(gsi_to_pic, NULL, i);
-    }
-    opts = opts_parse("i8259", true, &err);
-    if (!opts || machine_create_device(m, opts, &err) < 0) {
-        g_error("i8259: %s", err ? err->message : "?");
-    }
-    opts_free(opts);
+    m = hw_test_machine_new(&cfg, &hw_test_accel, gsi_to_pic);
+    hw_test_create_or_die(m, "i8259");
     g_assert_nonnull(m->pic);
 
     g_test_add_func("/pic/init-and-mask", test_init_and_mask);

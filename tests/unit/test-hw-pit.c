@@ -6,10 +6,9 @@
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
-#include "hw/machine.h"
 #include "hw/timer/i8254.h"
 #include "main/main-loop.h"
-#include "memory/memory.h"
+#include "hw-test.h"
 
 #define MS ((int64_t)1000 * 1000)
 
@@ -30,21 +29,6 @@ static void gsi_record(void *opaque G_GNUC_UNUSED, int n, int level)
         irq0_rises++;
     }
     irq0_level = level;
-}
-
-static void outb(uint16_t port, uint8_t val)
-{
-    address_space_write(&address_space_io, port, MEMTXATTRS_UNSPECIFIED,
-                        &val, 1);
-}
-
-static uint8_t inb(uint16_t port)
-{
-    uint8_t val = 0;
-
-    address_space_read(&address_space_io, port, MEMTXATTRS_UNSPECIFIED,
-                       &val, 1);
-    return val;
 }
 
 static uint16_t read_word(uint16_t port)
@@ -250,22 +234,10 @@ static void test_reset(void)
 int main(int argc, char **argv)
 {
     static MachineConfig cfg = { .ram_size = 16 * MiB, .smp = 1 };
-    g_autoptr(GError) err = NULL;
-    Opts *opts;
 
     g_test_init(&argc, &argv, NULL);
-    memory_init();
-    main_loop_init();
-    bql_lock();
-    m = machine_new(&cfg);
-    for (int i = 0; i < PC_NUM_GSI; i++) {
-        m->gsi[i] = irq_new(gsi_record, NULL, i);
-    }
-    opts = opts_parse("i8254", true, &err);
-    if (!opts || machine_create_device(m, opts, &err) < 0) {
-        g_error("i8254: %s", err ? err->message : "?");
-    }
-    opts_free(opts);
+    m = hw_test_machine_new(&cfg, NULL, gsi_record);
+    hw_test_create_or_die(m, "i8254");
 
     g_test_add_func("/pit/latch-readback", test_latch_readback_stopped);
     g_test_add_func("/pit/counts-decrease", test_counts_decrease);

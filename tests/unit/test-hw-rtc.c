@@ -6,38 +6,13 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include <time.h>
-#include "hw/machine.h"
 #include "hw/rtc/mc146818.h"
 #include "main/main-loop.h"
-#include "memory/memory.h"
+#include "hw-test.h"
 
 #define MS ((int64_t)1000 * 1000)
 
 static Machine *m;
-static int irq8_level;
-
-static void gsi_record(void *opaque G_GNUC_UNUSED, int n, int level)
-{
-    if (n == 8) {
-        irq8_level = level;
-    }
-}
-
-static void outb(uint16_t port, uint8_t val)
-{
-    address_space_write(&address_space_io, port, MEMTXATTRS_UNSPECIFIED,
-                        &val, 1);
-}
-
-static uint8_t inb(uint16_t port)
-{
-    uint8_t val = 0;
-
-    address_space_read(&address_space_io, port, MEMTXATTRS_UNSPECIFIED,
-                       &val, 1);
-    return val;
-}
-
 static uint8_t cmos_read(uint8_t idx)
 {
     outb(0x70, idx);
@@ -214,15 +189,15 @@ static void test_interrupts(void)
 
     vm_clock_set_running(true);
     cmos_read(0x0c);
-    g_assert_cmpint(irq8_level, ==, 0);
+    g_assert_cmpint(hw_test_irqs.gsi_level[8], ==, 0);
     /* periodic at 1024 Hz */
     cmos_write(0x0a, 0x26);
     cmos_write(0x0b, 0x02 | 0x40);
-    run_until(&irq8_level, 100 * MS);
-    g_assert_cmpint(irq8_level, ==, 1);
+    run_until(&hw_test_irqs.gsi_level[8], 100 * MS);
+    g_assert_cmpint(hw_test_irqs.gsi_level[8], ==, 1);
     c = cmos_read(0x0c);
     g_assert_cmphex(c & 0xc0, ==, 0xc0);
-    g_assert_cmpint(irq8_level, ==, 0);
+    g_assert_cmpint(hw_test_irqs.gsi_level[8], ==, 0);
     g_test_message("periodic: IRQ 8 raised, C = 0x%02x, read drops it", c);
     cmos_write(0x0b, 0x02);
     cmos_read(0x0c);
@@ -232,8 +207,8 @@ static void test_interrupts(void)
     cmos_write(0x03, 0xc0);
     cmos_write(0x05, 0xc0);
     cmos_write(0x0b, 0x02 | 0x10 | 0x20);
-    run_until(&irq8_level, 1500 * MS);
-    g_assert_cmpint(irq8_level, ==, 1);
+    run_until(&hw_test_irqs.gsi_level[8], 1500 * MS);
+    g_assert_cmpint(hw_test_irqs.gsi_level[8], ==, 1);
     c = cmos_read(0x0c);
     g_test_message("update/alarm: C = 0x%02x", c);
     g_assert_cmphex(c & 0xb0, ==, 0xb0);
@@ -247,24 +222,12 @@ static void test_interrupts(void)
 int main(int argc, char **argv)
 {
     static MachineConfig cfg = { .ram_size = 256 * MiB, .smp = 2 };
-    g_autoptr(GError) err = NULL;
-    Opts *opts;
 
     g_test_init(&argc, &argv, NULL);
-    memory_init();
-    main_loop_init();
-    bql_lock();
-    m = machine_new(&cfg);
+    m = hw_test_machine_new(&cfg, NULL, hw_test_gsi_record);
     m->below_4g_mem_size = 256 * MiB;
     m->ncpus = 2;
-    for (int i = 0; i < PC_NUM_GSI; i++) {
-        m->gsi[i] = irq_new(gsi_record, NULL, i);
-    }
-    opts = opts_parse("mc146818rtc", true, &err);
-    if (!opts || machine_create_device(m, opts, &err) < 0) {
-        g_error("mc146818rtc: %s", err ? err->message : "?");
-    }
-    opts_free(opts);
+    hw_test_create_or_die(m, "mc146818rtc");
 
     g_test_add_func("/rtc/index-masking", test_index_masking);
     g_test_add_func("/rtc/bcd-time", test_bcd_time);

@@ -8,38 +8,14 @@
  */
 #include <unistd.h>
 #include "hw/char/serial.h"
-#include "hw/machine.h"
 #include "main/main-loop.h"
-#include "memory/memory.h"
+#include "hw-test.h"
 
 #define MS ((int64_t)1000 * 1000)
 #define COM1 0x3f8
 
 static Machine *m;
-static int irq4_level;
 static char out_path[] = "/tmp/janus-test-serial-XXXXXX";
-
-static void gsi_record(void *opaque G_GNUC_UNUSED, int n, int level)
-{
-    if (n == 4) {
-        irq4_level = level;
-    }
-}
-
-static void outb(uint16_t port, uint8_t val)
-{
-    address_space_write(&address_space_io, port, MEMTXATTRS_UNSPECIFIED,
-                        &val, 1);
-}
-
-static uint8_t inb(uint16_t port)
-{
-    uint8_t val = 0;
-
-    address_space_read(&address_space_io, port, MEMTXATTRS_UNSPECIFIED,
-                       &val, 1);
-    return val;
-}
 
 static void test_divisor_and_lsr(void)
 {
@@ -108,15 +84,15 @@ static void test_irq_gating(void)
     /* the read acknowledged it; re-enable to get it back */
     outb(COM1 + 1, 0x00);
     outb(COM1 + 1, 0x02);
-    g_assert_cmpint(irq4_level, ==, 0);
+    g_assert_cmpint(hw_test_irqs.gsi_level[4], ==, 0);
     outb(COM1 + 4, 0x08);               /* OUT2 on: the line rises */
-    g_assert_cmpint(irq4_level, ==, 1);
+    g_assert_cmpint(hw_test_irqs.gsi_level[4], ==, 1);
     g_assert_cmphex(inb(COM1 + 2), ==, 0x02);
-    g_assert_cmpint(irq4_level, ==, 0);
+    g_assert_cmpint(hw_test_irqs.gsi_level[4], ==, 0);
     outb(COM1, '.');                    /* THR empty again */
-    g_assert_cmpint(irq4_level, ==, 1);
+    g_assert_cmpint(hw_test_irqs.gsi_level[4], ==, 1);
     outb(COM1 + 1, 0x00);
-    g_assert_cmpint(irq4_level, ==, 0);
+    g_assert_cmpint(hw_test_irqs.gsi_level[4], ==, 0);
     g_test_message("THRE interrupt: held back without OUT2, raised with it, "
                    "cleared by IIR read and by IER");
 }
@@ -140,16 +116,17 @@ static void test_rx_fifo(void)
     vm_clock_set_running(false);
     serial_receive(s, (const uint8_t *)"xyz", 3);
     g_assert_cmphex(inb(COM1 + 5) & 0x01, ==, 0x01);
-    g_assert_cmpint(irq4_level, ==, 0);
+    g_assert_cmpint(hw_test_irqs.gsi_level[4], ==, 0);
     vm_clock_set_running(true);
     end = clock_virtual_ns() + 100 * MS;
-    while (!irq4_level && clock_virtual_ns() < end) {
+    while (!hw_test_irqs.gsi_level[4] && clock_virtual_ns() < end) {
         main_loop_iterate(10 * MS);
     }
-    g_assert_cmpint(irq4_level, ==, 1);
+    g_assert_cmpint(hw_test_irqs.gsi_level[4], ==, 1);
     g_assert_cmphex(inb(COM1 + 2), ==, 0xcc);
     g_assert_cmphex(inb(COM1), ==, 'x');
-    g_assert_cmpint(irq4_level, ==, 0);     /* reading RBR clears it */
+    /* reading RBR clears it */
+    g_assert_cmpint(hw_test_irqs.gsi_level[4], ==, 0);
     g_assert_cmphex(inb(COM1), ==, 'y');
     g_assert_cmphex(inb(COM1), ==, 'z');
     g_assert_cmphex(inb(COM1 + 5) & 0x01, ==, 0x00);
@@ -158,14 +135,14 @@ static void test_rx_fifo(void)
     /* 20 bytes: 16 in the FIFO (over the trigger), 4 queued behind */
     vm_clock_set_running(false);
     serial_receive(s, many, sizeof(many));
-    g_assert_cmpint(irq4_level, ==, 1);
+    g_assert_cmpint(hw_test_irqs.gsi_level[4], ==, 1);
     g_assert_cmphex(inb(COM1 + 2), ==, 0xc4);
     for (size_t i = 0; i < sizeof(many); i++) {
         g_assert_cmphex(inb(COM1 + 5) & 0x01, ==, 0x01);
         g_assert_cmphex(inb(COM1), ==, many[i]);
     }
     g_assert_cmphex(inb(COM1 + 5), ==, 0x60);
-    g_assert_cmpint(irq4_level, ==, 0);
+    g_assert_cmpint(hw_test_irqs.gsi_level[4], ==, 0);
     g_test_message("20 bytes: RDA at the trigger, all read back in order, "
                    "no overrun");
 
@@ -186,16 +163,14 @@ static void test_reset(void)
     g_assert_cmphex(inb(COM1 + 1), ==, 0x00);
     g_assert_cmphex(inb(COM1 + 4), ==, 0x08);
     g_assert_cmphex(inb(COM1 + 6), ==, 0xb0);
-    g_assert_cmpint(irq4_level, ==, 0);
+    g_assert_cmpint(hw_test_irqs.gsi_level[4], ==, 0);
     g_test_message("reset: LCR 0, IER 0, MCR OUT2, MSR 0xb0");
 }
 
 int main(int argc, char **argv)
 {
     static MachineConfig cfg = { .ram_size = 16 * MiB, .smp = 1 };
-    g_autoptr(GError) err = NULL;
     g_autofree char *spec = NULL;
-    Opts *opts;
     int fd, ret;
 
     g_test_init(&argc, &argv, NULL);
@@ -204,18 +179,8 @@ int main(int argc, char **argv)
     close(fd);
     spec = g_strdup_printf("file:%s", out_path);
     cfg.serial = spec;
-    memory_init();
-    main_loop_init();
-    bql_lock();
-    m = machine_new(&cfg);
-    for (int i = 0; i < PC_NUM_GSI; i++) {
-        m->gsi[i] = irq_new(gsi_record, NULL, i);
-    }
-    opts = opts_parse("isa-serial", true, &err);
-    if (!opts || machine_create_device(m, opts, &err) < 0) {
-        g_error("isa-serial: %s", err ? err->message : "?");
-    }
-    opts_free(opts);
+    m = hw_test_machine_new(&cfg, NULL, hw_test_gsi_record);
+    hw_test_create_or_die(m, "isa-serial");
 
     g_test_add_func("/serial/divisor-and-lsr", test_divisor_and_lsr);
     g_test_add_func("/serial/output-to-backend", test_output_to_backend);

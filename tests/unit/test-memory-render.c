@@ -3,6 +3,7 @@
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include "memory/memory.h"
@@ -28,6 +29,18 @@ static void teardown(void)
 {
     address_space_destroy(&as);
     memory_region_destroy(&root);
+}
+
+/* Destroy the NULL-terminated list of regions, in the order given. */
+static G_GNUC_NULL_TERMINATED void destroy_regions(MemoryRegion *mr, ...)
+{
+    va_list ap;
+
+    va_start(ap, mr);
+    for (; mr; mr = va_arg(ap, MemoryRegion *)) {
+        memory_region_destroy(mr);
+    }
+    va_end(ap);
 }
 
 static void check_view(const Exp *exp, unsigned n)
@@ -107,10 +120,7 @@ static void test_priority(void)
     g_test_message("c now prio 1, added after b: c covers all");
     check_view((Exp[]) { { 0x0, 0x20000, &c, 0, false } }, 1);
 
-    memory_region_destroy(&a);
-    memory_region_destroy(&b);
-    memory_region_destroy(&c);
-    memory_region_destroy(&d);
+    destroy_regions(&a, &b, &c, &d, NULL);
     teardown();
 }
 
@@ -155,11 +165,7 @@ static void test_nested(void)
         { 0x1010000, 0x1f0000, &r3, 0x10000, false },
     }, 5);
 
-    memory_region_destroy(&outer);
-    memory_region_destroy(&inner);
-    memory_region_destroy(&r1);
-    memory_region_destroy(&r2);
-    memory_region_destroy(&r3);
+    destroy_regions(&outer, &inner, &r1, &r2, &r3, NULL);
     teardown();
 }
 
@@ -241,12 +247,7 @@ static void test_pc_aliases(void)
     memory_region_set_enabled(&bios, true);
 
     memory_region_transaction_begin();
-    memory_region_destroy(&alias2);
-    memory_region_destroy(&isa_bios);
-    memory_region_destroy(&below);
-    memory_region_destroy(&above);
-    memory_region_destroy(&bios);
-    memory_region_destroy(&pc_ram);
+    destroy_regions(&alias2, &isa_bios, &below, &above, &bios, &pc_ram, NULL);
     memory_region_transaction_commit();
     check_view(NULL, 0);
     teardown();
@@ -273,11 +274,7 @@ static void test_merge(void)
         { 0x12000, 0x1000, &r, 0x3000, false },
         { 0x13000, 0x1000, &r, 0x4000, true },
     }, 3);
-    memory_region_destroy(&a1);
-    memory_region_destroy(&a2);
-    memory_region_destroy(&a3);
-    memory_region_destroy(&ro);
-    memory_region_destroy(&r);
+    destroy_regions(&a1, &a2, &a3, &ro, &r, NULL);
     teardown();
 }
 
@@ -339,12 +336,7 @@ static void test_sizes(void)
     }, 2);
     g_test_message("a subregion hanging past 2^64 is clipped there");
 
-    memory_region_destroy(&topsub);
-    memory_region_destroy(&topc);
-    memory_region_destroy(&top);
-    memory_region_destroy(&zero);
-    memory_region_destroy(&all);
-    memory_region_destroy(&r);
+    destroy_regions(&topsub, &topc, &top, &zero, &all, &r, NULL);
     teardown();
 }
 

@@ -7,13 +7,12 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include "hw/cpu.h"
-#include "hw/machine.h"
 #include "hw/misc/hitb.h"
 #include "hw/x86-mmu.h"
 #include "main/main-loop.h"
 #include "main/monitor.h"
 #include "main/runstate.h"
-#include "memory/memory.h"
+#include "hw-test.h"
 
 #define RAM_SIZE (8 * MiB)
 
@@ -136,30 +135,14 @@ static void test_errors(void)
 
 int main(int argc, char **argv)
 {
-    g_autoptr(GError) err = NULL;
     static MachineConfig cfg = { .ram_size = RAM_SIZE, .smp = 1 };
     static X86CPU *cpus[1];
-    Opts *opts;
 
     g_test_init(&argc, &argv, NULL);
-    memory_init();
-    main_loop_init();
-    bql_lock();
-    m = machine_new(&cfg);
-    if (memory_region_init_ram(&ram, "ram", RAM_SIZE, &err) < 0) {
-        g_error("%s", err->message);
-    }
-    memory_region_add_subregion(get_system_memory(), 0, &ram);
-    host = memory_region_get_ram_ptr(&ram);
-    for (const char *const *d = (const char *const[]) { "i440FX-pcihost",
-                                                        "hitb", NULL };
-         *d; d++) {
-        opts = opts_parse(*d, true, &err);
-        if (!opts || machine_create_device(m, opts, &err) < 0) {
-            g_error("%s: %s", *d, err ? err->message : "?");
-        }
-        opts_free(opts);
-    }
+    m = hw_test_machine_new(&cfg, NULL, NULL);
+    host = hw_test_add_ram(&ram, "ram", RAM_SIZE);
+    hw_test_create_or_die(m, "i440FX-pcihost");
+    hw_test_create_or_die(m, "hitb");
     cpu = g_new0(X86CPU, 1);
     cpu->machine = m;
     cpus[0] = cpu;

@@ -12,13 +12,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include "hw/machine.h"
 #include "hw/cpu.h"
 #include "hw/pc.h"
 #include "hw/bios.h"
 #include "hw/loader/loader.h"
-#include "main/main-loop.h"
-#include "memory/memory.h"
+#include "hw-test.h"
 
 /* The machines run in subprocesses, whose g_test_message() output GLib
  * drops: print TAP comments on the inherited stdout instead. */
@@ -32,16 +30,27 @@
 static MachineConfig cfg;
 static Machine *m;
 
+/* In the parent: run the current test in a subprocess and check that it
+ * passed (true).  In that subprocess: false, go on with the test. */
+static bool ran_in_subprocess(void)
+{
+    if (g_test_subprocess()) {
+        return false;
+    }
+    g_test_trap_subprocess(NULL, 60 * 1000000,
+                           G_TEST_SUBPROCESS_INHERIT_STDOUT |
+                           G_TEST_SUBPROCESS_INHERIT_STDERR);
+    g_test_trap_assert_passed();
+    return true;
+}
+
 static void machine_setup(uint64_t ram, unsigned smp, const char *kernel)
 {
     g_autoptr(GError) err = NULL;
 
-    memory_init();
-    main_loop_init();
-    bql_lock();
     cfg = (MachineConfig) { .ram_size = ram, .smp = smp, .kernel = kernel,
                             .devices = g_ptr_array_new() };
-    m = machine_new(&cfg);
+    m = hw_test_machine_new(&cfg, NULL, NULL);
     if (pc_machine_init(m, &err) < 0) {
         note("pc_machine_init: %s", err->message);
         g_assert_not_reached();
@@ -91,15 +100,6 @@ static void expect_hole(hwaddr addr)
     g_assert_cmphex(v, ==, 0xffffffff);
 }
 
-static uint8_t inb(uint16_t port)
-{
-    uint8_t v = 0;
-
-    address_space_read(&address_space_io, port, MEMTXATTRS_UNSPECIFIED,
-                       &v, 1);
-    return v;
-}
-
 static void check_bios(void)
 {
     static const uint8_t reset_jmp[5] = { 0xea, 0x5b, 0xe0, 0x00, 0xf0 };
@@ -139,11 +139,7 @@ static void check_bios(void)
 
 static void test_map_256m(void)
 {
-    if (!g_test_subprocess()) {
-        g_test_trap_subprocess(NULL, 60 * 1000000,
-                               G_TEST_SUBPROCESS_INHERIT_STDOUT |
-                               G_TEST_SUBPROCESS_INHERIT_STDERR);
-        g_test_trap_assert_passed();
+    if (ran_in_subprocess()) {
         return;
     }
     machine_setup(256 * MiB, 1, NULL);
@@ -186,11 +182,7 @@ static void test_map_256m(void)
 
 static void test_map_5g(void)
 {
-    if (!g_test_subprocess()) {
-        g_test_trap_subprocess(NULL, 60 * 1000000,
-                               G_TEST_SUBPROCESS_INHERIT_STDOUT |
-                               G_TEST_SUBPROCESS_INHERIT_STDERR);
-        g_test_trap_assert_passed();
+    if (ran_in_subprocess()) {
         return;
     }
     machine_setup(5 * GiB, 1, NULL);
@@ -246,11 +238,7 @@ static void test_kernel_and_reset(void)
     uint8_t b[0x100];
     uint32_t z = 0xdeadbeef;
 
-    if (!g_test_subprocess()) {
-        g_test_trap_subprocess(NULL, 60 * 1000000,
-                               G_TEST_SUBPROCESS_INHERIT_STDOUT |
-                               G_TEST_SUBPROCESS_INHERIT_STDERR);
-        g_test_trap_assert_passed();
+    if (ran_in_subprocess()) {
         return;
     }
     path = write_kernel();
@@ -276,8 +264,7 @@ static void test_kernel_and_reset(void)
                         MEMTXATTRS_UNSPECIFIED, &z, 4);
     address_space_write(&address_space_memory, 0x200100,
                         MEMTXATTRS_UNSPECIFIED, &z, 4);
-    address_space_write(&address_space_io, 0x21, MEMTXATTRS_UNSPECIFIED,
-                        &(uint8_t){ 0x00 }, 1);
+    outb(0x21, 0x00);
     m->cpus[0]->rip = 0x1234;
     m->cpus[1]->sipi_wait = false;
     machine_reset(m);
@@ -296,19 +283,12 @@ static void test_config_errors(void)
 {
     g_autoptr(GError) err = NULL;
 
-    if (!g_test_subprocess()) {
-        g_test_trap_subprocess(NULL, 60 * 1000000,
-                               G_TEST_SUBPROCESS_INHERIT_STDOUT |
-                               G_TEST_SUBPROCESS_INHERIT_STDERR);
-        g_test_trap_assert_passed();
+    if (ran_in_subprocess()) {
         return;
     }
-    memory_init();
-    main_loop_init();
-    bql_lock();
     cfg = (MachineConfig) { .ram_size = 64 * MiB, .smp = 1,
                             .initrd = "/tmp/x" };
-    m = machine_new(&cfg);
+    m = hw_test_machine_new(&cfg, NULL, NULL);
     g_assert_cmpint(pc_machine_init(m, &err), <, 0);
     note("%s", err->message);
     g_assert_cmpstr(err->message, ==,

@@ -6,46 +6,13 @@
  */
 #include <stdio.h>
 #include <unistd.h>
-#include "accel/accel.h"
-#include "hw/machine.h"
 #include "hw/pci/msi.h"
 #include "hw/pci/pci.h"
 #include "main/main-loop.h"
 #include "main/trace.h"
-#include "memory/memory.h"
+#include "hw-test.h"
 
 static Machine *m;
-
-/* ---- What the machine would see ----------------------------------------- */
-
-static int gsi_level[PC_NUM_GSI];
-static int gsi_changes[PC_NUM_GSI];
-
-static void test_gsi_handler(void *opaque, int n, int level)
-{
-    (void)opaque;
-    if (gsi_level[n] != level) {
-        gsi_changes[n]++;
-    }
-    gsi_level[n] = level;
-}
-
-static unsigned msi_count;
-static uint64_t msi_addr;
-static uint32_t msi_data;
-
-static void test_deliver_msi(Machine *mach, uint64_t addr, uint32_t data)
-{
-    (void)mach;
-    msi_count++;
-    msi_addr = addr;
-    msi_data = data;
-}
-
-static const AccelOps test_accel = {
-    .name = "test",
-    .deliver_msi = test_deliver_msi,
-};
 
 /* Counts listener callbacks to see that a BAR move is one transaction. */
 static unsigned lis_begin, lis_add, lis_del;
@@ -76,39 +43,7 @@ static MemoryListener test_listener = {
     .region_del = lis_on_del,
 };
 
-/* ---- Guest-side helpers -------------------------------------------------- */
-
-static void io_write(uint16_t port, uint32_t val, unsigned size)
-{
-    address_space_write(&address_space_io, port, MEMTXATTRS_UNSPECIFIED, &val,
-                        size);
-}
-
-static uint32_t io_read(uint16_t port, unsigned size)
-{
-    uint32_t val = 0;
-
-    address_space_read(&address_space_io, port, MEMTXATTRS_UNSPECIFIED, &val,
-                       size);
-    return val;
-}
-
-static uint32_t cfg_addr(int bus, int devfn, int reg)
-{
-    return 0x80000000u | bus << 16 | devfn << 8 | (reg & 0xfc);
-}
-
-static uint32_t cfg_read(int devfn, int reg, unsigned size)
-{
-    io_write(0xcf8, cfg_addr(0, devfn, reg), 4);
-    return io_read(0xcfc + (reg & 3), size);
-}
-
-static void cfg_write(int devfn, int reg, uint32_t val, unsigned size)
-{
-    io_write(0xcf8, cfg_addr(0, devfn, reg), 4);
-    io_write(0xcfc + (reg & 3), val, size);
-}
+/* ---- Helpers (the guest-side accessors are in hw-test.h) ---------------- */
 
 static const char *region_at(AddressSpace *as, hwaddr addr)
 {
@@ -126,40 +61,41 @@ static void test_enumeration(void)
 {
     uint32_t v;
 
-    v = cfg_read(PCI_DEVFN(0, 0), 0, 4);
+    v = pci_cfg_read(PCI_DEVFN(0, 0), 0, 4);
     g_test_message("00:00.0 id 0x%08x", v);
     g_assert_cmphex(v, ==, 0x12378086);
-    v = cfg_read(PCI_DEVFN(0, 0), PCI_CLASS_REVISION, 4);
+    v = pci_cfg_read(PCI_DEVFN(0, 0), PCI_CLASS_REVISION, 4);
     g_assert_cmphex(v >> 16, ==, 0x0600);
-    v = cfg_read(PCI_DEVFN(1, 0), 0, 4);
+    v = pci_cfg_read(PCI_DEVFN(1, 0), 0, 4);
     g_test_message("00:01.0 id 0x%08x", v);
     g_assert_cmphex(v, ==, 0x70008086);
-    g_assert_cmphex(cfg_read(PCI_DEVFN(1, 0), PCI_CLASS_REVISION, 4) >> 16,
+    g_assert_cmphex(pci_cfg_read(PCI_DEVFN(1, 0), PCI_CLASS_REVISION, 4) >> 16,
                     ==, 0x0601);
-    g_assert_cmphex(cfg_read(PCI_DEVFN(1, 0), PCI_HEADER_TYPE, 1), ==, 0x80);
-    v = cfg_read(PCI_DEVFN(1, 0), 0x60, 4);
+    g_assert_cmphex(pci_cfg_read(PCI_DEVFN(1, 0), PCI_HEADER_TYPE, 1), ==,
+                    0x80);
+    v = pci_cfg_read(PCI_DEVFN(1, 0), 0x60, 4);
     g_test_message("PIRQ routes 0x%08x", v);
     g_assert_cmphex(v, ==, 0x0b0b0a0a);
     /* read-only: a guest cannot reroute */
-    cfg_write(PCI_DEVFN(1, 0), 0x60, 0x05, 1);
-    g_assert_cmphex(cfg_read(PCI_DEVFN(1, 0), 0x60, 1), ==, 0x0a);
+    pci_cfg_write(PCI_DEVFN(1, 0), 0x60, 0x05, 1);
+    g_assert_cmphex(pci_cfg_read(PCI_DEVFN(1, 0), 0x60, 1), ==, 0x0a);
 
     /* sub-dword CONFIG_DATA accesses at every offset */
-    g_assert_cmphex(cfg_read(PCI_DEVFN(0, 0), 0x02, 2), ==, 0x1237);
-    g_assert_cmphex(cfg_read(PCI_DEVFN(0, 0), 0x01, 1), ==, 0x80);
-    g_assert_cmphex(cfg_read(PCI_DEVFN(0, 0), 0x03, 1), ==, 0x12);
-    g_assert_cmphex(cfg_read(PCI_DEVFN(0, 0), 0x2e, 2), ==, 0x1100);
+    g_assert_cmphex(pci_cfg_read(PCI_DEVFN(0, 0), 0x02, 2), ==, 0x1237);
+    g_assert_cmphex(pci_cfg_read(PCI_DEVFN(0, 0), 0x01, 1), ==, 0x80);
+    g_assert_cmphex(pci_cfg_read(PCI_DEVFN(0, 0), 0x03, 1), ==, 0x12);
+    g_assert_cmphex(pci_cfg_read(PCI_DEVFN(0, 0), 0x2e, 2), ==, 0x1100);
 
     /* absent slots and functions, other buses, enable bit clear */
     for (int slot = 2; slot < 32; slot++) {
         if (pci_find_device(m->pci_bus, PCI_DEVFN(slot, 0))) {
             continue;
         }
-        g_assert_cmphex(cfg_read(PCI_DEVFN(slot, 0), 0, 4), ==, 0xffffffff);
+        g_assert_cmphex(pci_cfg_read(PCI_DEVFN(slot, 0), 0, 4), ==, 0xffffffff);
     }
-    g_assert_cmphex(cfg_read(PCI_DEVFN(1, 1), 0, 4), ==, 0xffffffff);
-    g_assert_cmphex(cfg_read(PCI_DEVFN(1, 1), 0, 2), ==, 0xffff);
-    io_write(0xcf8, cfg_addr(1, 0, 0), 4);
+    g_assert_cmphex(pci_cfg_read(PCI_DEVFN(1, 1), 0, 4), ==, 0xffffffff);
+    g_assert_cmphex(pci_cfg_read(PCI_DEVFN(1, 1), 0, 2), ==, 0xffff);
+    io_write(0xcf8, pci_cfg_addr(1, 0, 0), 4);
     g_assert_cmphex(io_read(0xcfc, 4), ==, 0xffffffff);
     io_write(0xcf8, 0x00000000, 4);
     g_assert_cmphex(io_read(0xcfc, 4), ==, 0xffffffff);
@@ -215,36 +151,35 @@ static void test_reset_register(void)
 static void test_bar_sizing_and_moving(void)
 {
     g_autoptr(GError) err = NULL;
-    Opts *opts = opts_parse("pci-testdev,addr=03.0,id=td", true, &err);
     int devfn = PCI_DEVFN(3, 0);
     char name[32] = "";
     uint32_t v;
 
-    g_assert_nonnull(opts);
-    g_assert_cmpint(machine_create_device(m, opts, &err), ==, 0);
-    opts_free(opts);
-    g_assert_cmphex(cfg_read(devfn, 0, 4), ==, 0x00051b36);
-    g_assert_cmphex(cfg_read(devfn, PCI_CLASS_REVISION, 4) >> 16, ==, 0x00ff);
+    g_assert_cmpint(hw_test_create(m, "pci-testdev,addr=03.0,id=td", &err),
+                    ==, 0);
+    g_assert_cmphex(pci_cfg_read(devfn, 0, 4), ==, 0x00051b36);
+    g_assert_cmphex(pci_cfg_read(devfn, PCI_CLASS_REVISION, 4) >> 16, ==,
+                    0x00ff);
 
     /* sizing: all-ones reads back the size mask and the type bits */
-    cfg_write(devfn, PCI_BASE_ADDRESS_0, 0xffffffff, 4);
-    v = cfg_read(devfn, PCI_BASE_ADDRESS_0, 4);
+    pci_cfg_write(devfn, PCI_BASE_ADDRESS_0, 0xffffffff, 4);
+    v = pci_cfg_read(devfn, PCI_BASE_ADDRESS_0, 4);
     g_test_message("BAR0 sized: 0x%08x", v);
     g_assert_cmphex(v, ==, 0xfffff000);
-    cfg_write(devfn, PCI_BASE_ADDRESS_0 + 4, 0xffffffff, 4);
-    v = cfg_read(devfn, PCI_BASE_ADDRESS_0 + 4, 4);
+    pci_cfg_write(devfn, PCI_BASE_ADDRESS_0 + 4, 0xffffffff, 4);
+    v = pci_cfg_read(devfn, PCI_BASE_ADDRESS_0 + 4, 4);
     g_test_message("BAR1 sized: 0x%08x", v);
     g_assert_cmphex(v, ==, 0xffffff01);
-    g_assert_cmphex(cfg_read(devfn, PCI_BASE_ADDRESS_0 + 8, 4), ==, 0);
+    g_assert_cmphex(pci_cfg_read(devfn, PCI_BASE_ADDRESS_0 + 8, 4), ==, 0);
 
     /* an address without the decode bit maps nothing */
-    cfg_write(devfn, PCI_BASE_ADDRESS_0, 0xfe000000, 4);
-    cfg_write(devfn, PCI_BASE_ADDRESS_0 + 4, 0xc000, 4);
+    pci_cfg_write(devfn, PCI_BASE_ADDRESS_0, 0xfe000000, 4);
+    pci_cfg_write(devfn, PCI_BASE_ADDRESS_0 + 4, 0xc000, 4);
     g_assert_null(region_at(&address_space_memory, 0xfe000000));
     g_assert_null(region_at(&address_space_io, 0xc000));
 
     /* decode on: both BARs appear */
-    cfg_write(devfn, PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_IO, 2);
+    pci_cfg_write(devfn, PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_IO, 2);
     g_assert_cmpstr(region_at(&address_space_memory, 0xfe000fff), ==,
                     "pci-testdev-mmio");
     g_assert_cmpstr(region_at(&address_space_io, 0xc0ff), ==,
@@ -262,7 +197,7 @@ static void test_bar_sizing_and_moving(void)
     /* move BAR0: one transaction, old range gone, new one there */
     memory_listener_register(&test_listener, &address_space_memory);
     lis_begin = lis_add = lis_del = 0;
-    cfg_write(devfn, PCI_BASE_ADDRESS_0, 0xfe100000, 4);
+    pci_cfg_write(devfn, PCI_BASE_ADDRESS_0, 0xfe100000, 4);
     g_test_message("BAR0 move: %u commit(s), %u del, %u add", lis_begin,
                    lis_del, lis_add);
     g_assert_cmpuint(lis_begin, ==, 1);
@@ -276,35 +211,20 @@ static void test_bar_sizing_and_moving(void)
                     ==, 0xfe100000);
 
     /* sizing while decoding: all-ones is not a valid address, unmapped */
-    cfg_write(devfn, PCI_BASE_ADDRESS_0, 0xffffffff, 4);
+    pci_cfg_write(devfn, PCI_BASE_ADDRESS_0, 0xffffffff, 4);
     g_assert_null(region_at(&address_space_memory, 0xfffff000));
     g_assert_null(region_at(&address_space_memory, 0xfe100000));
-    cfg_write(devfn, PCI_BASE_ADDRESS_0, 0xfe100000, 4);
+    pci_cfg_write(devfn, PCI_BASE_ADDRESS_0, 0xfe100000, 4);
     g_assert_nonnull(region_at(&address_space_memory, 0xfe100000));
 
     /* decode off again */
-    cfg_write(devfn, PCI_COMMAND, PCI_COMMAND_IO, 2);
+    pci_cfg_write(devfn, PCI_COMMAND, PCI_COMMAND_IO, 2);
     g_assert_null(region_at(&address_space_memory, 0xfe100000));
     g_assert_nonnull(region_at(&address_space_io, 0xc000));
-    cfg_write(devfn, PCI_COMMAND, 0, 2);
+    pci_cfg_write(devfn, PCI_COMMAND, 0, 2);
     g_assert_null(region_at(&address_space_io, 0xc000));
     g_test_message("Command=0 unmaps both BARs");
-    cfg_write(devfn, PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_IO, 2);
-}
-
-static uint64_t mmio_read(hwaddr addr, unsigned size)
-{
-    uint64_t v = 0;
-
-    address_space_read(&address_space_memory, addr, MEMTXATTRS_UNSPECIFIED,
-                       &v, size);
-    return v;
-}
-
-static void mmio_write(hwaddr addr, uint64_t v, unsigned size)
-{
-    address_space_write(&address_space_memory, addr, MEMTXATTRS_UNSPECIFIED,
-                        &v, size);
+    pci_cfg_write(devfn, PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_IO, 2);
 }
 
 static void test_testdev_widths(void)
@@ -391,19 +311,19 @@ static void test_preassigned_bar(void)
     pci_dev_assign_bar_address(intx_a, 0, 0xfea00000);
     g_assert_cmpstr(region_at(&address_space_memory, 0xfeafffff), ==,
                     "hitb-like-mmio");
-    g_assert_cmphex(cfg_read(devfn, PCI_COMMAND, 2) & 3, ==,
+    g_assert_cmphex(pci_cfg_read(devfn, PCI_COMMAND, 2) & 3, ==,
                     PCI_COMMAND_MEMORY);
-    g_assert_cmphex(cfg_read(devfn, PCI_INTERRUPT_LINE, 1), ==, 11);
+    g_assert_cmphex(pci_cfg_read(devfn, PCI_INTERRUPT_LINE, 1), ==, 11);
 
     /* 64-bit BAR sizing and a mapping above 4 GiB */
-    cfg_write(devfn, PCI_BASE_ADDRESS_0 + 8, 0xffffffff, 4);
-    cfg_write(devfn, PCI_BASE_ADDRESS_0 + 12, 0xffffffff, 4);
-    g_assert_cmphex(cfg_read(devfn, PCI_BASE_ADDRESS_0 + 8, 4), ==,
+    pci_cfg_write(devfn, PCI_BASE_ADDRESS_0 + 8, 0xffffffff, 4);
+    pci_cfg_write(devfn, PCI_BASE_ADDRESS_0 + 12, 0xffffffff, 4);
+    g_assert_cmphex(pci_cfg_read(devfn, PCI_BASE_ADDRESS_0 + 8, 4), ==,
                     0xffffc00c);
-    g_assert_cmphex(cfg_read(devfn, PCI_BASE_ADDRESS_0 + 12, 4), ==,
+    g_assert_cmphex(pci_cfg_read(devfn, PCI_BASE_ADDRESS_0 + 12, 4), ==,
                     0xffffffff);
-    cfg_write(devfn, PCI_BASE_ADDRESS_0 + 8, 0x0000000c, 4);
-    cfg_write(devfn, PCI_BASE_ADDRESS_0 + 12, 0x8, 4);
+    pci_cfg_write(devfn, PCI_BASE_ADDRESS_0 + 8, 0x0000000c, 4);
+    pci_cfg_write(devfn, PCI_BASE_ADDRESS_0 + 12, 0x8, 4);
     g_assert_cmpstr(region_at(&address_space_memory, 0x800000000ULL), ==,
                     "hitb-like-64");
     g_test_message("64-bit BAR2 at 0x800000000");
@@ -413,7 +333,7 @@ static void test_preassigned_bar(void)
     g_assert_cmpstr(region_at(&address_space_memory, 0xfea00000), ==,
                     "hitb-like-mmio");
     g_assert_null(region_at(&address_space_memory, 0x800000000ULL));
-    g_assert_cmphex(cfg_read(devfn, PCI_INTERRUPT_LINE, 1), ==, 11);
+    g_assert_cmphex(pci_cfg_read(devfn, PCI_INTERRUPT_LINE, 1), ==, 11);
 
     pci_info(m->pci_bus, info);
     g_test_message("info pci:\n%s", info->str);
@@ -455,37 +375,39 @@ static void test_intx_routing(void)
     g_assert_nonnull(intx_b);
     pci_config_set_interrupt_pin(intx_b, 1);
     /* function 0 now says multi-function */
-    g_assert_cmphex(cfg_read(PCI_DEVFN(3, 0), PCI_HEADER_TYPE, 1), ==, 0x80);
+    g_assert_cmphex(pci_cfg_read(PCI_DEVFN(3, 0), PCI_HEADER_TYPE, 1), ==,
+                    0x80);
 
-    memset(gsi_changes, 0, sizeof(gsi_changes));
+    memset(hw_test_irqs.gsi_changes, 0, sizeof(hw_test_irqs.gsi_changes));
     pci_set_irq(intx_a, 1);
-    g_assert_cmpint(gsi_level[11], ==, 1);
-    g_assert_cmpint(gsi_level[10], ==, 0);
-    g_assert_cmphex(cfg_read(PCI_DEVFN(4, 0), PCI_STATUS, 2) &
+    g_assert_cmpint(hw_test_irqs.gsi_level[11], ==, 1);
+    g_assert_cmpint(hw_test_irqs.gsi_level[10], ==, 0);
+    g_assert_cmphex(pci_cfg_read(PCI_DEVFN(4, 0), PCI_STATUS, 2) &
                     PCI_STATUS_INTERRUPT, ==, PCI_STATUS_INTERRUPT);
     pci_set_irq(intx_b, 1);
     pci_set_irq(intx_a, 0);
-    g_assert_cmpint(gsi_level[11], ==, 1);     /* b still holds it */
+    /* b still holds it */
+    g_assert_cmpint(hw_test_irqs.gsi_level[11], ==, 1);
     pci_set_irq(intx_b, 0);
-    g_assert_cmpint(gsi_level[11], ==, 0);
-    g_assert_cmpint(gsi_changes[11], ==, 2);
-    g_assert_cmpint(gsi_changes[10], ==, 0);
+    g_assert_cmpint(hw_test_irqs.gsi_level[11], ==, 0);
+    g_assert_cmpint(hw_test_irqs.gsi_changes[11], ==, 2);
+    g_assert_cmpint(hw_test_irqs.gsi_changes[10], ==, 0);
     g_test_message("shared IRQ 11 is the OR of 04.0 and 03.1");
 
     /* INTx disable masks the pin; clearing it lets the level through */
     pci_set_irq(intx_a, 1);
-    g_assert_cmpint(gsi_level[11], ==, 1);
-    cfg_write(PCI_DEVFN(4, 0), PCI_COMMAND,
+    g_assert_cmpint(hw_test_irqs.gsi_level[11], ==, 1);
+    pci_cfg_write(PCI_DEVFN(4, 0), PCI_COMMAND,
               PCI_COMMAND_MEMORY | PCI_COMMAND_INTX_DISABLE, 2);
-    g_assert_cmpint(gsi_level[11], ==, 0);
-    g_assert_cmphex(cfg_read(PCI_DEVFN(4, 0), PCI_STATUS, 2) &
+    g_assert_cmpint(hw_test_irqs.gsi_level[11], ==, 0);
+    g_assert_cmphex(pci_cfg_read(PCI_DEVFN(4, 0), PCI_STATUS, 2) &
                     PCI_STATUS_INTERRUPT, ==, PCI_STATUS_INTERRUPT);
-    cfg_write(PCI_DEVFN(4, 0), PCI_COMMAND, PCI_COMMAND_MEMORY, 2);
-    g_assert_cmpint(gsi_level[11], ==, 1);
+    pci_cfg_write(PCI_DEVFN(4, 0), PCI_COMMAND, PCI_COMMAND_MEMORY, 2);
+    g_assert_cmpint(hw_test_irqs.gsi_level[11], ==, 1);
     g_test_message("Command bit 10 masks INTx");
     /* reset deasserts */
     machine_reset(m);
-    g_assert_cmpint(gsi_level[11], ==, 0);
+    g_assert_cmpint(hw_test_irqs.gsi_level[11], ==, 0);
 }
 
 static void test_msi(void)
@@ -500,54 +422,59 @@ static void test_msi(void)
     g_assert_cmpint(msi_init(intx_a, 0, 4, true, NULL), <, 0);
 
     /* the guest walks the capability list */
-    g_assert_cmphex(cfg_read(devfn, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST, !=, 0);
-    cap = cfg_read(devfn, PCI_CAPABILITY_LIST, 1);
+    g_assert_cmphex(pci_cfg_read(devfn, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST,
+                    !=, 0);
+    cap = pci_cfg_read(devfn, PCI_CAPABILITY_LIST, 1);
     g_assert_cmpint(cap, ==, ret);
-    g_assert_cmphex(cfg_read(devfn, cap, 1), ==, PCI_CAP_ID_MSI);
-    g_assert_cmphex(cfg_read(devfn, cap + 1, 1), ==, 0);
-    flags = cfg_read(devfn, cap + PCI_MSI_FLAGS, 2);
+    g_assert_cmphex(pci_cfg_read(devfn, cap, 1), ==, PCI_CAP_ID_MSI);
+    g_assert_cmphex(pci_cfg_read(devfn, cap + 1, 1), ==, 0);
+    flags = pci_cfg_read(devfn, cap + PCI_MSI_FLAGS, 2);
     g_test_message("MSI cap at 0x%02x flags 0x%04x", cap, flags);
     g_assert_cmphex(flags, ==, PCI_MSI_FLAGS_64BIT | (2 << 1));
 
-    cfg_write(devfn, cap + PCI_MSI_ADDRESS_LO, 0xfee00003, 4);
-    g_assert_cmphex(cfg_read(devfn, cap + PCI_MSI_ADDRESS_LO, 4), ==,
+    pci_cfg_write(devfn, cap + PCI_MSI_ADDRESS_LO, 0xfee00003, 4);
+    g_assert_cmphex(pci_cfg_read(devfn, cap + PCI_MSI_ADDRESS_LO, 4), ==,
                     0xfee00000);
-    cfg_write(devfn, cap + PCI_MSI_ADDRESS_HI, 0, 4);
-    cfg_write(devfn, cap + PCI_MSI_DATA_64, 0x4041, 2);
+    pci_cfg_write(devfn, cap + PCI_MSI_ADDRESS_HI, 0, 4);
+    pci_cfg_write(devfn, cap + PCI_MSI_DATA_64, 0x4041, 2);
 
-    msi_count = 0;
+    hw_test_irqs.msi_count = 0;
     msi_notify(intx_a, 0);
     g_assert_false(msi_enabled(intx_a));
-    g_assert_cmpuint(msi_count, ==, 0);
+    g_assert_cmpuint(hw_test_irqs.msi_count, ==, 0);
 
     /* asking for 32 vectors gets the 4 offered */
-    cfg_write(devfn, cap + PCI_MSI_FLAGS, PCI_MSI_FLAGS_ENABLE | (5 << 4), 2);
+    pci_cfg_write(devfn, cap + PCI_MSI_FLAGS, PCI_MSI_FLAGS_ENABLE | (5 << 4),
+                  2);
     g_assert_true(msi_enabled(intx_a));
-    g_assert_cmphex((cfg_read(devfn, cap + PCI_MSI_FLAGS, 2) >> 4) & 7, ==, 2);
+    g_assert_cmphex((pci_cfg_read(devfn, cap + PCI_MSI_FLAGS, 2) >> 4) & 7,
+                    ==, 2);
 
     /* no bus master, no message */
     msi_notify(intx_a, 1);
-    g_assert_cmpuint(msi_count, ==, 0);
-    cfg_write(devfn, PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER, 2);
+    g_assert_cmpuint(hw_test_irqs.msi_count, ==, 0);
+    pci_cfg_write(devfn, PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER,
+                  2);
     msi_notify(intx_a, 3);
-    g_test_message("MSI vector 3 -> addr 0x%" PRIx64 " data 0x%x", msi_addr,
-                   msi_data);
-    g_assert_cmpuint(msi_count, ==, 1);
-    g_assert_cmphex(msi_addr, ==, 0xfee00000);
-    g_assert_cmphex(msi_data, ==, 0x4043);
+    g_test_message("MSI vector 3 -> addr 0x%" PRIx64 " data 0x%x",
+                   hw_test_irqs.msi_addr, hw_test_irqs.msi_data);
+    g_assert_cmpuint(hw_test_irqs.msi_count, ==, 1);
+    g_assert_cmphex(hw_test_irqs.msi_addr, ==, 0xfee00000);
+    g_assert_cmphex(hw_test_irqs.msi_data, ==, 0x4043);
     msi_notify(intx_a, 4);      /* beyond the 4 enabled: dropped */
-    g_assert_cmpuint(msi_count, ==, 1);
+    g_assert_cmpuint(hw_test_irqs.msi_count, ==, 1);
 
     /* enabling MSI withdraws INTx */
     pci_set_irq(intx_a, 1);
-    g_assert_cmpint(gsi_level[11], ==, 1);
-    cfg_write(devfn, cap + PCI_MSI_FLAGS, PCI_MSI_FLAGS_ENABLE | (2 << 4), 2);
-    g_assert_cmpint(gsi_level[11], ==, 0);
+    g_assert_cmpint(hw_test_irqs.gsi_level[11], ==, 1);
+    pci_cfg_write(devfn, cap + PCI_MSI_FLAGS, PCI_MSI_FLAGS_ENABLE | (2 << 4),
+                  2);
+    g_assert_cmpint(hw_test_irqs.gsi_level[11], ==, 0);
 
     /* reset disables MSI */
     machine_reset(m);
     g_assert_false(msi_enabled(intx_a));
-    g_assert_cmphex(cfg_read(devfn, cap + PCI_MSI_ADDRESS_LO, 4), ==, 0);
+    g_assert_cmphex(pci_cfg_read(devfn, cap + PCI_MSI_ADDRESS_LO, 4), ==, 0);
 }
 
 static void test_devfn_parsing(void)
@@ -580,32 +507,18 @@ static void test_devfn_parsing(void)
         g_assert_cmpint(machine_create_device(m, o, &err), <, 0);
         g_test_message("bogus=1: %s", err->message);
         opts_free(o);
-        o = opts_parse("pci-testdev", true, NULL);
-        g_assert_cmpint(machine_create_device(m, o, NULL), ==, 0);
-        opts_free(o);
+        g_assert_cmpint(hw_test_create(m, "pci-testdev", NULL), ==, 0);
         g_assert_nonnull(pci_find_device(m->pci_bus, PCI_DEVFN(2, 0)));
     }
 }
 
 int main(int argc, char **argv)
 {
-    g_autoptr(GError) err = NULL;
     static MachineConfig cfg = { .ram_size = 64 * MiB, .smp = 1 };
-    Opts *opts;
 
     g_test_init(&argc, &argv, NULL);
-    memory_init();
-    bql_lock();
-    m = machine_new(&cfg);
-    m->accel = &test_accel;
-    for (int i = 0; i < PC_NUM_GSI; i++) {
-        m->gsi[i] = irq_new(test_gsi_handler, NULL, i);
-    }
-    opts = opts_parse("i440FX-pcihost", true, &err);
-    if (!opts || machine_create_device(m, opts, &err) < 0) {
-        g_error("i440FX-pcihost: %s", err ? err->message : "?");
-    }
-    opts_free(opts);
+    m = hw_test_machine_new(&cfg, &hw_test_accel, hw_test_gsi_record);
+    hw_test_create_or_die(m, "i440FX-pcihost");
 
     g_test_add_func("/pci/enumeration", test_enumeration);
     g_test_add_func("/pci/reset-register", test_reset_register);

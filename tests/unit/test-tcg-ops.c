@@ -218,7 +218,8 @@ static void test_binary(void)
         for (TCGType t = TCG_TYPE_I32; t <= TCG_TYPE_I64; t++) {
             unsigned n = check_binary(ops[i], t);
 
-            g_test_message("%s_%s: %u results checked", tcg_op_defs[ops[i]].name,
+            g_test_message("%s_%s: %u results checked",
+                           tcg_op_defs[ops[i]].name,
                            t == TCG_TYPE_I32 ? "i32" : "i64", n);
         }
     }

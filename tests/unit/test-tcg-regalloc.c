@@ -17,6 +17,7 @@ static void test_pressure(void)
     TCGv t[N];
     TranslationBlock tb;
     uint64_t want = 0;
+    TCGStats before = { 0 }, after = { 0 };
     char *dump;
 
     tcg_func_start(h.s);
@@ -33,7 +34,9 @@ static void test_pressure(void)
     }
     tcg_gen_exit_tb(h.s, NULL, 0);
     dump = harness_dump();
+    tcg_stats_add(h.s, &before);
     harness_gen(&tb, true);
+    tcg_stats_add(h.s, &after);
     memset(h.cpu->regs, 0, sizeof(h.cpu->regs));
     h.cpu->regs[0] = 0x123456789ull;
     harness_run(&tb);
@@ -42,13 +45,16 @@ static void test_pressure(void)
         want = (want << 7) | (want >> 57);
     }
     g_assert_cmphex(h.cpu->regs[1], ==, want);
+    g_assert_cmpuint(after.spills - before.spills, >=, N - 14);
+    g_assert_cmpuint(after.tbs - before.tbs, ==, 1);
     g_test_message("%d simultaneously live temps (host has 14 registers): "
-                   "result %#" PRIx64 " correct, %u bytes of code", N,
-                   want, tb.tc_size);
+                   "result %#" PRIx64 " correct, %u bytes of code, %" PRIu64
+                   " spills counted", N, want, tb.tc_size,
+                   after.spills - before.spills);
     g_free(dump);
 }
 
-/* ---- Helper calls ---------------------------------------------------------- */
+/* ---- Helper calls ------------------------------------------------------- */
 
 static uint64_t helper_mix6(uint64_t a, uint64_t b, uint64_t c, uint64_t d,
                             uint64_t e, uint64_t f)
@@ -140,7 +146,7 @@ static void test_calls(void)
                    "(plain and optimized)");
 }
 
-/* ---- Loops: temps alive across a backward branch ------------------------- */
+/* ---- Loops: temps alive across a backward branch ------------------------ */
 
 static void test_loop(void)
 {
@@ -439,7 +445,7 @@ static void interpret(Interp *in)
     g_free(in->val);
 }
 
-/* ---- Random program generator ---------------------------------------------- */
+/* ---- Random program generator ------------------------------------------- */
 
 typedef struct Gen {
     GRand *rng;
