@@ -3,7 +3,7 @@
 # suites in ASAN_SUITES.  Exits non-zero if anything fails.
 set -uo pipefail
 
-ASAN_SUITES=(unit cli kvm babyqemu)
+ASAN_SUITES=(unit cli kvm babyqemu tcg)
 
 cd "$(dirname "$0")/.."
 BUILD=${JANUS_BUILD_DIR:-build}
