@@ -41,7 +41,28 @@ else
     failed+=("build of $ASAN_BUILD")
 fi
 
+# show_failures DIR: each failed test's name and the end of its output,
+# printed last so that a CI log cut to its tail still shows them
+show_failures() {
+    local log=$1/meson-logs/testlog.json
+    [ -f "$log" ] || return 0
+    python3 - "$log" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    t = json.loads(line)
+    if t.get('result') in ('OK', 'SKIP', 'EXPECTEDFAIL'):
+        continue
+    out = (t.get('stdout') or '') + (t.get('stderr') or '')
+    print(f"test-all: {t['result']}: {t['name']}; the end of its output:")
+    for l in out.splitlines()[-25:]:
+        print('    ' + l)
+PY
+}
+
 if [ ${#failed[@]} -ne 0 ]; then
+    for dir in "$BUILD" "$ASAN_BUILD"; do
+        show_failures "$dir"
+    done
     printf 'test-all: FAILED: %s\n' "${failed[@]}"
     exit 1
 fi

@@ -49,6 +49,8 @@
 #define DT_FEAT_POPCNT  (1u << 0)   /* CPUID.1:ECX[23] */
 #define DT_FEAT_BMI1    (1u << 1)   /* CPUID.7.0:EBX[3], tzcnt */
 #define DT_FEAT_LZCNT   (1u << 2)   /* CPUID.80000001:ECX[5] */
+#define DT_FEAT_CX16    (1u << 3)   /* CPUID.1:ECX[13], cmpxchg16b */
+#define DT_FEAT_LAHF    (1u << 4)   /* CPUID.80000001:ECX[0], in long mode */
 
 typedef struct DtHeader {
     uint64_t magic;

@@ -253,6 +253,31 @@ def report(args, runner, k, chunk_hint):
               f'count={CHUNK} verbose=1"')
 
 
+def reference_flake(args, runner, blob, rc, tc):
+    """After a mismatch, run both sides again.
+
+    The software KVM on some machines here has been seen to raise one
+    exception too many in about one run of the blob in twenty (the same
+    chunk agrees when run again); the hardware would not. A mismatch only
+    counts when the reference reproduces its own result; a tested VMM that
+    does not reproduce its own result is a failure in itself.
+    """
+    r2 = keyed(runner.run(args.ref, blob, args.feat_arg.strip()), 'chunk')
+    t2 = keyed(runner.run(args.test, blob, args.feat_arg.strip()), 'chunk')
+    if t2 != tc:
+        print(f'{args.test} gave different results for the same blob in two '
+              f'runs (first differing chunk {first_difference(tc, t2)})')
+        return False
+    if r2 != rc and r2 == tc:
+        print(f'NOTE: {args.ref} gave different results for the same blob in '
+              f'two runs (chunk {first_difference(rc, r2)}); its second run '
+              f'agrees with {args.test}: not a {args.test} bug')
+        print(f'PASS: seed {args.seed}: {args.ref} (second run) and '
+              f'{args.test} agree')
+        return True
+    return False
+
+
 def difftest(args, runner):
     tmp = runner.tmp
     blob = os.path.join(tmp, 'cases.bin')
@@ -281,6 +306,8 @@ def difftest(args, runner):
         return 0
     if c is None:
         raise Failure('no chunk lines in the output')
+    if reference_flake(args, runner, blob, rc, tc):
+        return 0
     bad = sum(1 for k in rc if rc.get(k) != tc.get(k))
     print(f'{bad} of {len(rc)} chunks differ; the first is chunk {c}')
     append = f'first={c * CHUNK} count={CHUNK} verbose=1' + args.feat_arg

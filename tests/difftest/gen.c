@@ -721,8 +721,8 @@ static void usage(void)
             "  --prefixes K  write case K cut after each instruction group\n"
             "  --show K      print case K as JSON\n"
             "  --qemu-compat avoid what QEMU 7.2 gets wrong (stray REX,\n"
-            "                RIP-relative shld/shrd imm8, lock xor r,r) and\n"
-            "                RIP-relative lea\n"
+            "                RIP-relative shld/shrd imm8, lock xor r,r,\n"
+            "                cmpxchg8b/16b flags) and RIP-relative lea\n"
             "                (the blob sits elsewhere under QEMU)\n");
     exit(2);
 }

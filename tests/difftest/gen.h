@@ -35,6 +35,7 @@ typedef struct State {
     int code_len;
     int ninsns;
     bool stop;              /* a deliberate exception ends the case */
+    bool df;                /* RFLAGS.DF: string ops walk down */
 } State;
 
 /* The state after each instruction group, for --prefixes. */
@@ -56,7 +57,8 @@ typedef struct Gen {
      * For comparisons with QEMU 7.2: no REX before legacy prefixes (QEMU
      * obeys them, the CPU ignores them), no RIP-relative shld/shrd with an
      * imm8 (QEMU misses the imm8 in the RIP offset), no lock on a register
-     * (QEMU runs "lock xor r, r" instead of #UD) and no RIP-relative lea
+     * (QEMU runs "lock xor r, r" instead of #UD), no cmpxchg8b/16b (QEMU
+     * loses the flags besides ZF) and no RIP-relative lea
      * (its result depends on where the loader put the blob, which differs).
      */
     bool qemu_compat;

@@ -300,6 +300,7 @@ static uint32_t cpu_features(void)
     cpuid(0, 0, &max, &b, &c, &d);
     cpuid(1, 0, &a, &b, &c, &d);
     f |= c & (1u << 23) ? DT_FEAT_POPCNT : 0;
+    f |= c & (1u << 13) ? DT_FEAT_CX16 : 0;
     if (max >= 7) {
         cpuid(7, 0, &a, &b, &c, &d);
         f |= b & (1u << 3) ? DT_FEAT_BMI1 : 0;
@@ -308,6 +309,7 @@ static uint32_t cpu_features(void)
     if (max >= 0x80000001) {
         cpuid(0x80000001, 0, &a, &b, &c, &d);
         f |= c & (1u << 5) ? DT_FEAT_LZCNT : 0;
+        f |= c & (1u << 0) ? DT_FEAT_LAHF : 0;
     }
     return f;
 }

@@ -757,11 +757,11 @@ static bool gen_xchg(Gen *g)
     return emit_decorated(g, &in, &e);
 }
 
-/* bswap, cbw/cwde/cdqe, cwd/cdq/cqo, clc/stc/cmc */
+/* bswap, cbw/cwde/cdqe, cwd/cdq/cqo, clc/stc/cmc, lahf/sahf */
 static bool gen_misc(Gen *g)
 {
     static const uint8_t flagops[] = { 0xf8, 0xf9, 0xf5 };
-    int kind = rn(g, 4), size, r, f;
+    int kind = rn(g, 5), size, r, f;
     Insn in;
     Eff e = { 0 };
 
@@ -784,14 +784,185 @@ static bool gen_misc(Gen *g)
         e.rd = 1u << RAX;
         e.wr = kind == 1 ? 1u << RAX : 1u << RDX;
         break;
-    default:
+    case 3:
         f = rn(g, 3);
         set_op(&in, 1, flagops[f], 0, 0);
         e.fwrite = DT_CF;
         e.fread = f == 2 ? DT_CF : 0;
         break;
+    default:            /* lahf: ah = flags; sahf: flags = ah */
+        f = rn(g, 2);
+        set_op(&in, 1, 0x9e + f, 0, 0);
+        e.rd = e.wr = 1u << RAX;
+        if (f) {
+            e.fread = DT_ARITH & ~DT_OF;
+        } else {
+            e.fwrite = DT_ARITH & ~DT_OF;
+        }
+        if (!emit_decorated(g, &in, &e)) {
+            return false;
+        }
+        g->s.feat |= DT_FEAT_LAHF;
+        return true;
     }
     return emit_decorated(g, &in, &e);
+}
+
+/* cld or std, tracked: string ops need to know their direction */
+static bool emit_df(Gen *g, bool set)
+{
+    Insn in;
+    Eff e = { 0 };
+
+    x86_insn_init(&in);
+    set_op(&in, 1, set ? 0xfd : 0xfc, 0, 0);
+    if (!emit(g, &in, &e, true)) {
+        return false;
+    }
+    g->s.df = set;
+    return true;
+}
+
+/* lea @r, [window @win + @off]: a string op's pointer */
+static bool emit_lea_ptr(Gen *g, int r, int win, int off)
+{
+    Insn in;
+    Eff e = { .wr = bit(r) };
+
+    x86_insn_init(&in);
+    in.rex_w = true;
+    set_op(&in, 1, 0x8d, 0, 0);
+    in.modrm = true;
+    in.reg = r;
+    if (!build_addr(g, &in.mem, win, off, &e)) {
+        return false;
+    }
+    return emit(g, &in, &e, true);
+}
+
+/*
+ * movs stos lods cmps scas, alone or with rep/repe/repne (the F3/F2 that
+ * mean something to integer code), either direction, 32- or 64-bit
+ * addressing, after the setup of rsi/rdi (lea into a window) and rcx.
+ */
+static bool gen_string(Gen *g)
+{
+    static const uint8_t ops[] = { 0xa4, 0xaa, 0xac, 0xa6, 0xae };
+    static const uint8_t segs[] = { 0x2e, 0x36, 0x3e, 0x26, 0x64, 0x65 };
+    int kind = rn(g, 5), size = 1 << rn(g, 4), rep = rn(g, 3), n, span;
+    bool si = kind == 0 || kind == 2 || kind == 3, di = kind != 2;
+    bool addr32 = chance(g, 20);
+    int win_di = 0, lo_di = 0;
+    Insn in;
+    Eff e = { 0 };
+
+    if (rep == 2 && kind < 3) {
+        rep = 1;                /* repne is for cmps and scas */
+    }
+    if (chance(g, 25) && !emit_df(g, !g->s.df)) {
+        return false;
+    }
+    n = rep ? (int)rn(g, 17) : 1;
+    span = (n ? n : 1) * size;
+    for (int p = 0; p < 2; p++) {
+        int win = !g->qemu_compat && chance(g, 30);
+        int lo = rn(g, DT_WIN_SIZE - span + 1);
+        int start = g->s.df ? lo + span - size : lo;
+
+        if (!(p ? di : si)) {
+            continue;
+        }
+        if (!emit_lea_ptr(g, p ? RDI : RSI, win, start)) {
+            return false;
+        }
+        if (p) {
+            win_di = win;
+            lo_di = lo;
+        }
+    }
+    /*
+     * With 0x67 the count is ECX: garbage above it must be ignored. But
+     * not with a zero count: Intel then clears RCX[63:32] although nothing
+     * is repeated, QEMU leaves them; the manuals say neither.
+     */
+    if (rep && !emit_mov_imm(g, RCX, 8, (addr32 && n ? rnd(g) << 32 : 0) | n)) {
+        return false;
+    }
+    x86_insn_init(&in);
+    apply_size(g, &in, size);
+    if (addr32) {
+        add_pfx(&in, 0x67);
+    }
+    if (si && chance(g, 10)) {
+        add_pfx(&in, segs[rn(g, chance(g, 80) ? 4 : 6)]);
+    }
+    if (rep) {
+        add_pfx(&in, rep == 1 ? 0xf3 : 0xf2);
+    }
+    set_op(&in, 1, ops[kind] + (size > 1), 0, 0);
+    e.rd = (si ? 1u << RSI : 0) | (di ? 1u << RDI : 0) |
+           (rep ? 1u << RCX : 0) | (kind == 1 || kind == 4 ? 1u << RAX : 0);
+    e.wr = (si ? 1u << RSI : 0) | (di ? 1u << RDI : 0) |
+           (rep ? 1u << RCX : 0) | (kind == 2 ? 1u << RAX : 0);
+    if (kind >= 3 && n > 0) {
+        e.fwrite = DT_ARITH;
+    }
+    if (kind < 2) {
+        e.mwrite = true;
+        e.mwin = win_di;
+        e.moff = lo_di;
+        e.msize = span;
+    }
+    return emit_decorated(g, &in, &e);
+}
+
+/* cmpxchg8b / cmpxchg16b m, often set up to succeed */
+static bool gen_cmpxchg8b(Gen *g)
+{
+    if (g->qemu_compat) {
+        return false;           /* QEMU 7.2 loses the other flags */
+    }
+    bool wide = chance(g, 50), misalign = wide && chance(g, 3);
+    int size = wide ? 16 : 8, win = chance(g, 25), off;
+    uint64_t lo, hi;
+    Insn in;
+    Eff e = { .fwrite = DT_ZF };
+
+    if (wide) {
+        off = 16 * rn(g, DT_WIN_SIZE / 16) + (misalign ? 8 : 0);
+        off = off + 16 > (int)DT_WIN_SIZE ? off - 16 : off;
+    } else {
+        off = rn(g, DT_WIN_SIZE - 8 + 1);
+    }
+    if (chance(g, 60) && mem_known(g, win, off, size / 2, &lo) &&
+        mem_known(g, win, off + size / 2, size / 2, &hi)) {
+        if (!emit_mov_imm(g, RAX, size / 2, lo) ||
+            !emit_mov_imm(g, RDX, size / 2, hi)) {
+            return false;
+        }
+    }
+    x86_insn_init(&in);
+    in.rex_w = wide;
+    set_op(&in, 2, 0x0f, 0xc7, 0);
+    set_digit(&in, 1);
+    if (!build_addr(g, &in.mem, win, off, &e)) {
+        return false;
+    }
+    e.rd |= 1u << RAX | 1u << RDX | 1u << RBX | 1u << RCX;
+    e.wr |= 1u << RAX | 1u << RDX;
+    e.mwrite = true;
+    e.mwin = win;
+    e.moff = off;
+    e.msize = size;
+    e.fault = misalign;                 /* #GP(0) */
+    if (chance(g, 50)) {
+        add_pfx(&in, 0xf0);
+    }
+    if (!emit_decorated(g, &in, &e)) {
+        return false;
+    }
+    g->s.feat |= wide ? DT_FEAT_CX16 : 0;
+    return true;
 }
 
 /* jmp +0 or jcc +0: ends the translated block mid-sequence, changes nothing */
@@ -810,7 +981,8 @@ const Group gen_groups[] = {
     { gen_alu, 22 }, { gen_test, 4 }, { gen_mov, 6 }, { gen_unary, 6 },
     { gen_mul, 4 }, { gen_imul, 4 }, { gen_div, 4 }, { gen_shift, 14 },
     { gen_shd, 5 }, { gen_bt, 7 }, { gen_bitscan, 6 }, { gen_cc, 9 },
-    { gen_movx, 5 }, { gen_lea, 5 }, { gen_xchg, 7 }, { gen_misc, 4 },
+    { gen_movx, 5 }, { gen_lea, 5 }, { gen_xchg, 7 }, { gen_misc, 5 },
+    { gen_string, 8 }, { gen_cmpxchg8b, 3 },
 };
 
 const size_t gen_ngroups = sizeof(gen_groups) / sizeof(gen_groups[0]);
