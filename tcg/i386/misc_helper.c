@@ -51,7 +51,7 @@ TRACE_EVENT_DEFINE(tcg_msr_unknown);
  *
  * Not advertised because not implemented: x87/MMX/SSE and everything
  * vector (the frontend is integer-only), XSAVE, MCE/MCA, MTRR, VME,
- * FSGSBASE, SMAP (no STAC/CLAC), PCID, LZCNT/BMI, MOVBE, RDRAND,
+ * FSGSBASE, SMAP (no STAC/CLAC), PCID, BMI1/BMI2 (so no TZCNT), MOVBE, RDRAND,
  * performance counters.  Revisit this list when the frontend grows.
  */
 #define F1_EDX_DE       (1u << 2)
@@ -66,6 +66,7 @@ TRACE_EVENT_DEFINE(tcg_msr_unknown);
 #define F1_EDX_CMOV     (1u << 15)
 #define F1_EDX_PAT      (1u << 16)
 #define F1_EDX_PSE36    (1u << 17)
+#define F1_ECX_CX16     (1u << 13)
 #define F1_ECX_X2APIC   (1u << 21)
 #define F1_ECX_POPCNT   (1u << 23)
 #define F1_ECX_DEADLINE (1u << 24)
@@ -76,16 +77,18 @@ TRACE_EVENT_DEFINE(tcg_msr_unknown);
 #define F81_EDX_RDTSCP  (1u << 27)
 #define F81_EDX_LM      (1u << 29)
 #define F81_ECX_LAHF    (1u << 0)
+#define F81_ECX_ABM     (1u << 5)   /* lzcnt */
 #define F87_EDX_INVTSC  (1u << 8)
 
 #define TCG_1_EDX (F1_EDX_DE | F1_EDX_PSE | F1_EDX_TSC | F1_EDX_MSR |        \
                    F1_EDX_PAE | F1_EDX_CX8 | F1_EDX_APIC | F1_EDX_SEP |      \
                    F1_EDX_PGE | F1_EDX_CMOV | F1_EDX_PAT | F1_EDX_PSE36)
-#define TCG_1_ECX (F1_ECX_X2APIC | F1_ECX_POPCNT | F1_ECX_DEADLINE)
+#define TCG_1_ECX (F1_ECX_CX16 | F1_ECX_X2APIC | F1_ECX_POPCNT |             \
+                   F1_ECX_DEADLINE)
 #define TCG_7_EBX (F7_EBX_SMEP)
 #define TCG_81_EDX (F81_EDX_SYSCALL | F81_EDX_NX | F81_EDX_1GB |             \
                     F81_EDX_RDTSCP | F81_EDX_LM)
-#define TCG_81_ECX (F81_ECX_LAHF)
+#define TCG_81_ECX (F81_ECX_LAHF | F81_ECX_ABM)
 
 #define TCG_CPUID_MAX 64
 

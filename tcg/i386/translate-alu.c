@@ -942,6 +942,33 @@ static void gen_popcnt(DisasContext *d)
     set_cc_op(d, CC_OP_POPCNT);
 }
 
+/*
+ * lzcnt (CPUID.80000001:ECX.ABM): unlike bsr it is defined for zero (the
+ * operand width) and sets CF = source zero, ZF = result zero.  OF SF AF PF
+ * are undefined; they are cleared, so the flags are exact right away and
+ * need no cc_op of their own.
+ */
+static void gen_lzcnt(DisasContext *d)
+{
+    X86Opnd dst, src;
+    TCGv v, r = tmp64(d), cf = tmp64(d), zf = tmp64(d);
+
+    decode_opnd(d, 0, &dst);
+    decode_opnd(d, 1, &src);
+    v = gen_ld_opnd(d, &src);
+    tcg_gen_clz(d->s, I64, r, v, const64(d, 64));
+    tcg_gen_subi(d->s, I64, r, r, 64 - (8 << dst.ot));
+    gen_st_opnd(d, &dst, r);
+    tcg_gen_setcondi(d->s, I64, TCG_COND_EQ, cf, v, 0);
+    tcg_gen_setcondi(d->s, I64, TCG_COND_EQ, zf, r, 0);
+    tcg_gen_shli(d->s, I64, zf, zf, 6);             /* CC_Z */
+    tcg_gen_or(d->s, I64, cf, cf, zf);
+    tcg_gen_andi(d->s, I64, d->g->rflags, d->g->rflags,
+                 ~(int64_t)CC_ARITH_MASK);
+    tcg_gen_or(d->s, I64, d->g->rflags, d->g->rflags, cf);
+    set_cc_op(d, CC_OP_EFLAGS);
+}
+
 /* ---- Flag instructions and conditional moves -------------------------------- */
 
 static void gen_flag_insn(DisasContext *d, ZydisMnemonic m)
@@ -1061,6 +1088,7 @@ bool translate_alu(DisasContext *d)
     case ZYDIS_MNEMONIC_BSF: gen_bsx(d, false); return true;
     case ZYDIS_MNEMONIC_BSR: gen_bsx(d, true); return true;
     case ZYDIS_MNEMONIC_POPCNT: gen_popcnt(d); return true;
+    case ZYDIS_MNEMONIC_LZCNT: gen_lzcnt(d); return true;
     case ZYDIS_MNEMONIC_CLC: case ZYDIS_MNEMONIC_STC: case ZYDIS_MNEMONIC_CMC:
     case ZYDIS_MNEMONIC_CLD: case ZYDIS_MNEMONIC_STD:
     case ZYDIS_MNEMONIC_LAHF: case ZYDIS_MNEMONIC_SAHF:

@@ -101,11 +101,11 @@ static gpointer decoders_init(gpointer unused)
                 g_error("tcg/i386: ZydisDecoderInit(mode %d) failed", m);
             }
             /*
-             * The CPUID model TCG advertises has neither LZCNT (ABM) nor
-             * BMI1, so F3 0F BC/BD are BSF/BSR with an ignored prefix, as
-             * on the CPUs that lack them.
+             * The CPUID model TCG advertises has LZCNT (ABM) but not BMI1,
+             * so F3 0F BC is BSF with an ignored prefix, as on the CPUs
+             * that lack TZCNT.
              */
-            ZydisDecoderEnableMode(dec, ZYDIS_DECODER_MODE_LZCNT, false);
+            ZydisDecoderEnableMode(dec, ZYDIS_DECODER_MODE_LZCNT, true);
             ZydisDecoderEnableMode(dec, ZYDIS_DECODER_MODE_TZCNT, false);
         }
     }
