@@ -258,6 +258,7 @@ int x86_mmu_translate_full(X86CPU *cpu, uint64_t vaddr, unsigned access,
         res->paddr = lma ? vaddr : (uint32_t)vaddr;
         res->page_size = 4 * KiB;
         res->prot = X86_PROT_READ | X86_PROT_WRITE | X86_PROT_EXEC;
+        res->dirty = true;
         return 0;
     }
     if (lma) {
@@ -294,6 +295,7 @@ int x86_mmu_translate_full(X86CPU *cpu, uint64_t vaddr, unsigned access,
     res->paddr = pa & PHYS_MASK;
     res->page_size = size;
     res->prot = walk_prot(&w);
+    res->dirty = w.n && (w.entry[w.n - 1] & X86_PTE_D);
     res->global = (cpu->cr4 & CR4_PGE) && w.n &&
                   (w.entry[w.n - 1] & X86_PTE_G);
     return 0;

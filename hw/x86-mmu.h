@@ -72,6 +72,9 @@ typedef struct X86MMUResult {
     unsigned prot;              /* X86_PROT_* at the access's privilege */
     uint32_t pf_error_code;     /* on -EFAULT */
     int levels;                 /* paging-structure entries read */
+    bool dirty;                 /* no D bit to set on a write (leaf has
+                                   D, or paging is off): a TLB may grant
+                                   write on a read fill */
     bool global;                /* leaf has G with CR4.PGE: a TLB keeps
                                    it across CR3 writes */
 } X86MMUResult;

@@ -347,8 +347,13 @@ static void tlb_fill(X86CPU *cpu, uint64_t vaddr, int acc, int mmu_idx,
                    cpu->index, vaddr, acc_name[acc], mmu_idx, res.paddr,
                    res.prot, res.page_size);
     }
-    tlb_set_page(cpu, vaddr, res.paddr, res.prot, acc == ACC_WRITE,
-                 res.global, mmu_idx, res.page_size);
+    /*
+     * A read fill grants write too when no D bit remains to be set, as
+     * x86 TLBs do: a load then store to a fresh page walks once, not twice.
+     */
+    tlb_set_page(cpu, vaddr, res.paddr, res.prot,
+                 acc == ACC_WRITE || res.dirty, res.global, mmu_idx,
+                 res.page_size);
 }
 
 /* The victim TLB has @page for @acc: swap it into the main table. */

@@ -271,6 +271,17 @@ static void test_4level(void)
                     0x92345678);
     g_test_message("4-level: 4 KiB, 2 MiB and 1 GiB pages, kernel half");
 
+    /* dirty: a read of a clean page says a write must still walk; after
+     * the write set D, a read fill may grant write */
+    g_assert_cmpint(x86_mmu_translate_full(&cpu, VA(0, 0, 1, 0), X86_MMU_READ,
+                                           true, &r), ==, 0);
+    g_assert_false(r.dirty);
+    xlate_ok(VA(0, 0, 1, 0), X86_MMU_WRITE | X86_MMU_USER);
+    g_assert_cmpint(x86_mmu_translate_full(&cpu, VA(0, 0, 1, 0), X86_MMU_READ,
+                                           true, &r), ==, 0);
+    g_assert_true(r.dirty);
+    g_test_message("result.dirty follows the leaf's D bit");
+
     /* Rights fold over the levels: the 1 GiB page lacks U. */
     xlate_fault(VA(1, 0, 0, 0), X86_MMU_READ | X86_MMU_USER,
                 PF_ERR_P | PF_ERR_U);
