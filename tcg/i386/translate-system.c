@@ -179,9 +179,9 @@ static void gen_int(DisasContext *d, ZydisMnemonic m)
         return;
     }
     gen_update_cc_op(d);
-    /* where execution goes on when nothing is delivered (INTO, OF clear);
-     * a delivery overwrites it, a fault restores the INT's own rip */
-    gen_update_rip_next(d);
+    /* the INT's own rip, for the -d int line; a delivery overwrites it,
+     * and INTO with OF clear sets next_rip itself */
+    gen_update_rip_cur(d);
     switch (m) {
     case ZYDIS_MNEMONIC_INT3:
         gen_helper(d, helper_raise_interrupt, 0, -1, 3, d->g->env,
