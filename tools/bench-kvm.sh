@@ -13,6 +13,7 @@
 # /dev/kvm (exit 77 without it).  Env: RUNS, N (exits per loop), ITERS
 # (cpl3-compute iterations), QEMU (binary, "" to skip).
 set -u
+. "$(dirname "$0")/bench-lib.sh"
 B=${1:-build}
 RUNS=${RUNS:-5}
 N=${N:-5000}
@@ -33,22 +34,6 @@ if [ -n "$QEMU" ] && ! command -v "$QEMU" >/dev/null; then
     QEMU=
 fi
 
-# stats: numbers on stdin -> "median min max" (empty input -> "- - -")
-stats() {
-    sort -g | awk '{ v[NR] = $1 } END {
-        if (NR == 0) { print "- - -"; exit }
-        printf "%.1f %.1f %.1f\n", v[int((NR + 1) / 2)], v[1], v[NR] }'
-}
-# fmt "median min max" UNIT -> "median UNIT (min..max)"
-fmt() {
-    set -- $1 "$2"
-    [ "$1" = "-" ] && { echo "n/a"; return; }
-    echo "$1 $4 ($2..$3)"
-}
-ratio() {
-    awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0)
-        print "n/a"; else printf "%.2f\n", a / b }'
-}
 
 MHZ=$("$RAW" -t | sed 's/tsc_mhz=//')
 echo "host: $(nproc) CPUs, TSC $MHZ MHz, $(uname -r)"
@@ -143,13 +128,12 @@ done
 RJ=$(stats < "$TMP/r-janus"); RQ=$(stats < "$TMP/r-qemu")
 
 # ---- table ---------------------------------------------------------------
-m() { echo "$1" | cut -d' ' -f1; }
 echo
 echo "| figure (median of $RUNS, min..max) | janus | qemu -accel kvm | floor | janus / floor |"
 echo "| --- | --- | --- | --- | --- |"
-echo "| PIO exit round trip, CPL3 long mode | $(fmt "$JP" us) | $(fmt "$QP" us) | raw $(fmt "$RAW_PIO" us) | $(ratio "$(m "$JP")" "$(m "$RAW_PIO")") |"
-echo "| MMIO exit round trip, CPL3 long mode | $(fmt "$JM" us) | $(fmt "$QM" us) | raw $(fmt "$RAW_MMIO" us) | $(ratio "$(m "$JM")" "$(m "$RAW_MMIO")") |"
+echo "| PIO exit round trip, CPL3 long mode | $(fmt "$JP" us) | $(fmt "$QP" us) | raw $(fmt "$RAW_PIO" us) | $(div "$(m "$JP")" "$(m "$RAW_PIO")" %.2f) |"
+echo "| MMIO exit round trip, CPL3 long mode | $(fmt "$JM" us) | $(fmt "$QM" us) | raw $(fmt "$RAW_MMIO" us) | $(div "$(m "$JM")" "$(m "$RAW_MMIO")" %.2f) |"
 echo "| (raw PIO exit, real mode, for scale) | | | raw $(fmt "$RAWR_PIO" us) | |"
-echo "| cpl3-compute, $ITERS iterations | $(fmt "$CJ" ms) | $(fmt "$CQ" ms) | native $(fmt "$CN" ms) | $(ratio "$(m "$CJ")" "$(m "$CN")") |"
+echo "| cpl3-compute, $ITERS iterations | $(fmt "$CJ" ms) | $(fmt "$CQ" ms) | native $(fmt "$CN" ms) | $(div "$(m "$CJ")" "$(m "$CN")" %.2f) |"
 echo "| exec to first KVM_RUN (under strace) | $(fmt "$SJ" ms) | $(fmt "$SQ" ms) | | |"
 echo "| RSS beyond guest RAM (-m 256M) | $(fmt "$RJ" MiB) | $(fmt "$RQ" MiB) | | |"
