@@ -33,9 +33,16 @@ TRACE_EVENT_DEFINE(address_space_rw);
 TRACE_EVENT_DEFINE(memory_region_ops_read);
 TRACE_EVENT_DEFINE(memory_region_ops_write);
 
-static unsigned size_or(unsigned v, unsigned dflt)
+/* The access size bounds of ops->valid and ops->impl: 0 means 1 (min)
+ * or 4 (max), and nothing goes wider than 8 bytes. */
+static unsigned access_min(unsigned v)
 {
-    return v ? v : dflt;
+    return v ? v : 1;
+}
+
+static unsigned access_max(unsigned v)
+{
+    return MIN(v ? v : 4, 8);
 }
 
 /* One call into the device. */
@@ -68,8 +75,8 @@ static MemTxResult io_access_impl(MemoryRegion *mr, hwaddr off, uint8_t *buf,
                                   unsigned size, bool is_write)
 {
     const MemoryRegionOps *ops = mr->ops;
-    unsigned imin = size_or(ops->impl.min_access_size, 1);
-    unsigned imax = MIN(size_or(ops->impl.max_access_size, 4), 8);
+    unsigned imin = access_min(ops->impl.min_access_size);
+    unsigned imax = access_max(ops->impl.max_access_size);
     unsigned a = MIN(MAX(size, imin), imax);
     Int128 end = (Int128)off + size;
     Int128 w = off;
@@ -113,8 +120,8 @@ static MemTxResult io_access_valid(MemoryRegion *mr, hwaddr off, uint8_t *buf,
                                    unsigned size, bool is_write)
 {
     const MemoryRegionOps *ops = mr->ops;
-    unsigned vmin = size_or(ops->valid.min_access_size, 1);
-    unsigned vmax = MIN(size_or(ops->valid.max_access_size, 4), 8);
+    unsigned vmin = access_min(ops->valid.min_access_size);
+    unsigned vmax = access_max(ops->valid.max_access_size);
     unsigned n = MIN(size, vmax);
     MemTxResult res = MEMTX_OK;
 
@@ -270,15 +277,7 @@ bool address_space_lookup(AddressSpace *as, hwaddr addr,
     fv = as_view(as);
     i = fv ? flatview_find(fv, addr) : -1;
     if (i >= 0) {
-        FlatRange *fr = &fv->ranges[i];
-        *section = (MemoryRegionSection) {
-            .mr = fr->mr,
-            .as = as,
-            .offset_within_region = fr->offset_in_region,
-            .offset_within_address_space = fr->addr,
-            .size = fr->size,
-            .readonly = fr->readonly,
-        };
+        section_from_range(section, as, &fv->ranges[i]);
     } else {
         *section = (MemoryRegionSection) { .as = as };
     }

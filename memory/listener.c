@@ -11,19 +11,6 @@
  */
 #include "memory/memory-internal.h"
 
-static void section_from_range(MemoryRegionSection *s, AddressSpace *as,
-                               const FlatRange *fr)
-{
-    *s = (MemoryRegionSection) {
-        .mr = fr->mr,
-        .as = as,
-        .offset_within_region = fr->offset_in_region,
-        .offset_within_address_space = fr->addr,
-        .size = fr->size,
-        .readonly = fr->readonly,
-    };
-}
-
 static bool range_equal(const FlatRange *a, const FlatRange *b)
 {
     return a->addr == b->addr && a->size == b->size && a->mr == b->mr &&

@@ -74,6 +74,20 @@ void flatview_free_rcu(FlatView *fv);
 /* index of the range holding @addr, or -1 - (index of the next range) */
 long flatview_find(const FlatView *fv, hwaddr addr);
 
+/* What listeners and address_space_lookup are told about @fr of @as. */
+static inline void section_from_range(MemoryRegionSection *s,
+                                      AddressSpace *as, const FlatRange *fr)
+{
+    *s = (MemoryRegionSection) {
+        .mr = fr->mr,
+        .as = as,
+        .offset_within_region = fr->offset_in_region,
+        .offset_within_address_space = fr->addr,
+        .size = fr->size,
+        .readonly = fr->readonly,
+    };
+}
+
 /* listener.c */
 void memory_listeners_begin(void);
 void memory_listeners_update(AddressSpace *as, FlatView *old, FlatView *new);

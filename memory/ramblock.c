@@ -162,8 +162,10 @@ void memory_region_set_dirty(MemoryRegion *mr, hwaddr addr, hwaddr len)
     }
 }
 
-bool memory_region_get_dirty(MemoryRegion *mr, hwaddr addr, hwaddr len,
-                             unsigned client)
+/* Whether any page of [@addr, @addr + @len) is dirty for @client; with
+ * @clear, also clean them. */
+static bool dirty_test(MemoryRegion *mr, hwaddr addr, hwaddr len,
+                       unsigned client, bool clear)
 {
     RAMBlock *rb = mr_ram_block(mr, &addr);
     uint64_t first, nr;
@@ -174,29 +176,28 @@ bool memory_region_get_dirty(MemoryRegion *mr, hwaddr addr, hwaddr len,
         return false;
     }
     FOR_EACH_WORD(first, nr, w, mask, {
-        dirty |= !!(__atomic_load_n(&rb->dirty[client][w],
-                                    __ATOMIC_RELAXED) & mask);
+        unsigned long *p = &rb->dirty[client][w];
+        unsigned long old;
+
+        /* Clear with an atomic AND: a vCPU may set a bit of the same word
+         * meanwhile. */
+        old = clear ? __atomic_fetch_and(p, ~mask, __ATOMIC_RELAXED)
+                    : __atomic_load_n(p, __ATOMIC_RELAXED);
+        dirty |= !!(old & mask);
     });
     return dirty;
+}
+
+bool memory_region_get_dirty(MemoryRegion *mr, hwaddr addr, hwaddr len,
+                             unsigned client)
+{
+    return dirty_test(mr, addr, len, client, false);
 }
 
 bool memory_region_test_and_clear_dirty(MemoryRegion *mr, hwaddr addr,
                                         hwaddr len, unsigned client)
 {
-    RAMBlock *rb = mr_ram_block(mr, &addr);
-    uint64_t first, nr;
-    bool dirty = false;
-
-    if (client >= DIRTY_MEMORY_NUM ||
-        !dirty_pages(rb, addr, len, &first, &nr)) {
-        return false;
-    }
-    /* Atomic AND: a vCPU may set a bit of the same word meanwhile. */
-    FOR_EACH_WORD(first, nr, w, mask, {
-        dirty |= !!(__atomic_fetch_and(&rb->dirty[client][w], ~mask,
-                                       __ATOMIC_RELAXED) & mask);
-    });
-    return dirty;
+    return dirty_test(mr, addr, len, client, true);
 }
 
 void *memory_region_get_ram_ptr(MemoryRegion *mr)

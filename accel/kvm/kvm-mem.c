@@ -47,19 +47,24 @@ static int kvm_set_slot(KVMState *s, KVMSlot *sl, bool remove)
 }
 
 /*
- * Clip @section to whole pages (KVM needs page-aligned gpa, size and host
- * address).  Returns false if nothing mappable remains.
+ * The slot @section's RAM would fill, clipped to whole pages (KVM needs
+ * page-aligned gpa, size and host address) into @want's gpa, size and
+ * host.  Returns false for MMIO (the exits handle it) or if nothing
+ * mappable remains: adding and deleting must agree on both.
  */
-static bool kvm_section_pages(MemoryRegionSection *section, hwaddr *gpa,
-                              uint64_t *size, void **host)
+static bool kvm_section_pages(MemoryRegionSection *section, KVMSlot *want)
 {
-    uint8_t *base = memory_region_get_ram_ptr(section->mr);
+    uint8_t *base;
     hwaddr start = section->offset_within_address_space;
     hwaddr end = start + section->size;     /* size 0 (2^64) is never RAM */
     hwaddr astart = (start + KVM_PAGE_SIZE - 1) & ~(KVM_PAGE_SIZE - 1);
     hwaddr aend = end & ~(KVM_PAGE_SIZE - 1);
     uint8_t *h;
 
+    if (!memory_region_is_ram(section->mr)) {
+        return false;
+    }
+    base = memory_region_get_ram_ptr(section->mr);
     if (!base || section->size == 0 || aend <= astart) {
         return false;
     }
@@ -67,9 +72,9 @@ static bool kvm_section_pages(MemoryRegionSection *section, hwaddr *gpa,
     if ((uintptr_t)h & (KVM_PAGE_SIZE - 1)) {
         return false;       /* gpa and host disagree modulo a page */
     }
-    *gpa = astart;
-    *size = aend - astart;
-    *host = h;
+    want->gpa = astart;
+    want->size = aend - astart;
+    want->host = h;
     return true;
 }
 
@@ -77,14 +82,11 @@ static void kvm_region_add(MemoryListener *l, MemoryRegionSection *section)
 {
     KVMState *s = &kvm_state;      /* one VM per process */
     KVMSlot *sl = NULL;
-    hwaddr gpa;
-    uint64_t size;
-    void *host;
+    KVMSlot want;
 
     (void)l;
 
-    if (!memory_region_is_ram(section->mr) ||
-        !kvm_section_pages(section, &gpa, &size, &host)) {
+    if (!kvm_section_pages(section, &want)) {
         return;             /* MMIO, or a sliver: exits handle it */
     }
     for (unsigned i = 0; i < s->nr_slots; i++) {
@@ -98,14 +100,14 @@ static void kvm_region_add(MemoryListener *l, MemoryRegionSection *section)
         if (!s->slots_exhausted_warned) {
             fprintf(stderr, "janus: kvm: all %u memory slots used; RAM at "
                     "0x%" HWADDR_PRIx " runs through MMIO exits\n",
-                    s->nr_slots, gpa);
+                    s->nr_slots, want.gpa);
             s->slots_exhausted_warned = true;
         }
         return;
     }
-    sl->gpa = gpa;
-    sl->size = size;
-    sl->host = host;
+    sl->gpa = want.gpa;
+    sl->size = want.size;
+    sl->host = want.host;
     sl->flags = (section->readonly || section->mr->type == MR_ROM)
                 ? KVM_MEM_READONLY : 0;
     if (kvm_set_slot(s, sl, false) == 0) {
@@ -116,20 +118,17 @@ static void kvm_region_add(MemoryListener *l, MemoryRegionSection *section)
 static void kvm_region_del(MemoryListener *l, MemoryRegionSection *section)
 {
     KVMState *s = &kvm_state;      /* one VM per process */
-    hwaddr gpa;
-    uint64_t size;
-    void *host;
+    KVMSlot want;
 
     (void)l;
 
-    if (!memory_region_is_ram(section->mr) ||
-        !kvm_section_pages(section, &gpa, &size, &host)) {
+    if (!kvm_section_pages(section, &want)) {
         return;
     }
     for (unsigned i = 0; i < s->nr_slots; i++) {
         KVMSlot *sl = &s->slots[i];
 
-        if (sl->used && sl->gpa == gpa && sl->size == size) {
+        if (sl->used && sl->gpa == want.gpa && sl->size == want.size) {
             kvm_set_slot(s, sl, true);
             sl->used = false;
             return;

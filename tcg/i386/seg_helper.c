@@ -157,6 +157,20 @@ static void null_inaccessible_segs(X86CPU *cpu, int new_cpl)
     }
 }
 
+/* The last checks of every code segment a far transfer loads: L and D
+ * together are reserved in long mode (#GP), then a missing one is #NP. */
+static bool check_cs_mode_present(X86CPU *cpu, uint16_t attr, uint32_t err,
+                                  X86Fault *f)
+{
+    if (x86_lma(cpu) && (attr & SEG_ATTR_L) && (attr & SEG_ATTR_DB)) {
+        return sys_fault(f, EXCP_GP, err);
+    }
+    if (!(attr & SEG_ATTR_P)) {
+        return sys_fault(f, EXCP_NP, err);
+    }
+    return true;
+}
+
 /* Checks of a code segment a far return (RET/IRET) goes to. */
 static bool check_return_cs(X86CPU *cpu, uint16_t sel, uintptr_t ra,
                             uint32_t *lo, uint32_t *hi, X86Fault *f)
@@ -180,13 +194,7 @@ static bool check_return_cs(X86CPU *cpu, uint16_t sel, uintptr_t ra,
     if ((type & DESC_C) ? dpl > rpl : dpl != rpl) {
         return sys_fault(f, EXCP_GP, err);
     }
-    if (x86_lma(cpu) && (attr & SEG_ATTR_L) && (attr & SEG_ATTR_DB)) {
-        return sys_fault(f, EXCP_GP, err);
-    }
-    if (!(attr & SEG_ATTR_P)) {
-        return sys_fault(f, EXCP_NP, err);
-    }
-    return true;
+    return check_cs_mode_present(cpu, attr, err, f);
 }
 
 /* Checks of the SS a return to an outer level (or any 64-bit IRET) pops. */
@@ -194,36 +202,12 @@ static bool check_return_ss(X86CPU *cpu, uint16_t sel, int rpl,
                             bool to_code64, uintptr_t ra, SegmentCache *ss,
                             X86Fault *f)
 {
-    uint32_t lo, hi, err = sel & 0xfffc;
-    uint16_t attr;
-
-    if (!(sel & 0xfffc)) {
-        /* 64-bit mode allows a null SS below CPL 3 */
-        if (to_code64 && rpl != 3) {
-            seg_set_null(ss, sel, rpl);
-            return true;
-        }
-        return sys_fault(f, EXCP_GP, 0);
+    /* 64-bit mode allows a null SS below CPL 3 */
+    if (!(sel & 0xfffc) && to_code64 && rpl != 3) {
+        seg_set_null(ss, sel, rpl);
+        return true;
     }
-    if ((sel & 3) != rpl) {
-        return sys_fault(f, EXCP_GP, err);
-    }
-    if (!load_desc(cpu, sel, false, &lo, &hi, NULL, EXCP_GP, 0, ra, f)) {
-        return false;
-    }
-    attr = desc_attr(hi);
-    if (!(attr & SEG_ATTR_S) || (attr_type(attr) & DESC_CODE) ||
-        !(attr_type(attr) & DESC_W) || attr_dpl(attr) != rpl) {
-        return sys_fault(f, EXCP_GP, err);
-    }
-    if (!(attr & SEG_ATTR_P)) {
-        return sys_fault(f, EXCP_SS, err);
-    }
-    if (!set_desc_bits(cpu, sel, hi, DESC_ACCESSED << 8, ra, f)) {
-        return false;
-    }
-    seg_cache_set(ss, sel, lo, hi);
-    return true;
+    return load_stack_seg(cpu, sel, rpl, EXCP_GP, 0, ra, ss, f);
 }
 
 /* rip must be inside the new CS: its limit, or canonical in 64-bit code */
@@ -253,13 +237,7 @@ static bool check_direct_cs(X86CPU *cpu, uint16_t sel, uint16_t attr,
     if ((type & DESC_C) ? dpl > cpl : ((sel & 3) > cpl || dpl != cpl)) {
         return sys_fault(f, EXCP_GP, err);
     }
-    if (x86_lma(cpu) && (attr & SEG_ATTR_L) && (attr & SEG_ATTR_DB)) {
-        return sys_fault(f, EXCP_GP, err);
-    }
-    if (!(attr & SEG_ATTR_P)) {
-        return sys_fault(f, EXCP_NP, err);
-    }
-    return true;
+    return check_cs_mode_present(cpu, attr, err, f);
 }
 
 /*
@@ -335,12 +313,18 @@ static void load_cs_real(X86CPU *cpu, uint16_t sel)
     cpu->segs[R_CS].base = (uint64_t)sel << 4;
 }
 
-/* Read the descriptor a far JMP/CALL names: 16 bytes for a long-mode
- * system descriptor (call gates), whose type is known after 8. */
+/*
+ * Read the descriptor a far JMP/CALL names: 16 bytes for a long-mode
+ * system descriptor (call gates), whose type is known after 8.  A
+ * code/data descriptor must already be a code segment the instruction may
+ * enter directly: JMP and CALL check it the same way.
+ */
 static bool load_far_desc(X86CPU *cpu, uint16_t sel, uintptr_t ra,
                           uint32_t *lo, uint32_t *hi, uint32_t *hi2,
                           X86Fault *f)
 {
+    uint16_t attr;
+
     if (!(sel & 0xfffc)) {
         return sys_fault(f, EXCP_GP, 0);
     }
@@ -348,10 +332,27 @@ static bool load_far_desc(X86CPU *cpu, uint16_t sel, uintptr_t ra,
         return false;
     }
     *hi2 = 0;
-    if (x86_lma(cpu) && !(*hi & (SEG_ATTR_S << 8))) {
+    attr = desc_attr(*hi);
+    if (attr & SEG_ATTR_S) {
+        if (!(attr_type(attr) & DESC_CODE)) {
+            return sys_fault(f, EXCP_GP, sel & 0xfffc);
+        }
+        return check_direct_cs(cpu, sel, attr, f);
+    }
+    if (x86_lma(cpu)) {
         return load_desc(cpu, sel, true, lo, hi, hi2, EXCP_GP, 0, ra, f);
     }
     return true;
+}
+
+/* A far JMP/CALL to a task gate or TSS: #GP, as if the type were bad. */
+static bool far_task_switch(uint16_t sel, const char *insn, X86Fault *f)
+{
+    if (log_enabled(unimp)) {
+        log_printf("janus: far %s to a task gate or TSS (0x%x): "
+                   "task switches are not modelled\n", insn, sel);
+    }
+    return sys_fault(f, EXCP_GP, sel & 0xfffc);
 }
 
 static bool far_jmp(X86CPU *cpu, uint16_t sel, uint64_t offset,
@@ -368,12 +369,6 @@ static bool far_jmp(X86CPU *cpu, uint16_t sel, uint64_t offset,
     }
     attr = desc_attr(hi);
     if (attr & SEG_ATTR_S) {
-        if (!(attr_type(attr) & DESC_CODE)) {
-            return sys_fault(f, EXCP_GP, sel & 0xfffc);
-        }
-        if (!check_direct_cs(cpu, sel, attr, f)) {
-            return false;
-        }
         seg_cache_set(&cs, sel, lo, hi);
         if (!check_rip(cpu, &cs, offset, 0, f) ||
             !set_desc_bits(cpu, sel, hi, DESC_ACCESSED << 8, ra, f)) {
@@ -402,11 +397,7 @@ static bool far_jmp(X86CPU *cpu, uint16_t sel, uint64_t offset,
     case DESC_TASK_GATE:
     case DESC_TSS16_AVAIL:
     case DESC_TSS_AVAIL:
-        if (log_enabled(unimp)) {
-            log_printf("janus: far jmp/call to a task gate or TSS (0x%x): "
-                       "task switches are not modelled\n", sel);
-        }
-        break;
+        return far_task_switch(sel, "jmp", f);
     default:
         break;
     }
@@ -500,12 +491,6 @@ static bool far_call(X86CPU *cpu, uint16_t sel, uint64_t offset, int shift,
     }
     attr = desc_attr(hi);
     if (attr & SEG_ATTR_S) {
-        if (!(attr_type(attr) & DESC_CODE)) {
-            return sys_fault(f, EXCP_GP, sel & 0xfffc);
-        }
-        if (!check_direct_cs(cpu, sel, attr, f)) {
-            return false;
-        }
         t.sel = sel;
         t.offset = offset;
         t.lo = lo;
@@ -516,11 +501,7 @@ static bool far_call(X86CPU *cpu, uint16_t sel, uint64_t offset, int shift,
 
         if (type == DESC_TASK_GATE || type == DESC_TSS_AVAIL ||
             type == DESC_TSS16_AVAIL) {
-            if (log_enabled(unimp)) {
-                log_printf("janus: far call to a task gate or TSS (0x%x): "
-                           "task switches are not modelled\n", sel);
-            }
-            return sys_fault(f, EXCP_GP, sel & 0xfffc);
+            return far_task_switch(sel, "call", f);
         }
         if (!(type == DESC_CALL || (type == DESC_CALL16 && !x86_lma(cpu)))) {
             return sys_fault(f, EXCP_GP, sel & 0xfffc);

@@ -245,6 +245,17 @@ bool tss_read(X86CPU *cpu, uint32_t off, unsigned size, uint32_t ext,
               uintptr_t ra, uint64_t *val, X86Fault *f);
 
 /**
+ * load_stack_seg: check @sel as a stack segment for privilege level @pl
+ * (a writable data segment with RPL = DPL = @pl, present) and decode it
+ * into @ss, setting its accessed bit.
+ * @vec, @ext: the fault for a bad selector or descriptor: #@vec(@ext)
+ *   for a null one, else #@vec(@sel & ~3 | @ext); a missing one is #SS.
+ *   Returns from an outer level use #GP, stacks from the TSS #TS.
+ */
+bool load_stack_seg(X86CPU *cpu, uint16_t sel, int pl, int vec, uint32_t ext,
+                    uintptr_t ra, SegmentCache *ss, X86Fault *f);
+
+/**
  * load_inner_stack: SS:rSP for privilege level @dpl from the legacy
  * TSS, checked as interrupt delivery and call gates do (#TS, #SS), with
  * the SS descriptor decoded into @ss.

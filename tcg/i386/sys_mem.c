@@ -315,14 +315,42 @@ bool tss_read(X86CPU *cpu, uint32_t off, unsigned size, uint32_t ext,
                     f);
 }
 
+bool load_stack_seg(X86CPU *cpu, uint16_t sel, int pl, int vec, uint32_t ext,
+                    uintptr_t ra, SegmentCache *ss, X86Fault *f)
+{
+    uint32_t lo, hi, err = (sel & 0xfffc) | ext;
+    uint16_t attr;
+
+    if (!(sel & 0xfffc)) {
+        return sys_fault(f, vec, ext);
+    }
+    if ((sel & 3) != pl) {
+        return sys_fault(f, vec, err);
+    }
+    if (!load_desc(cpu, sel, false, &lo, &hi, NULL, vec, ext, ra, f)) {
+        return false;
+    }
+    attr = desc_attr(hi);
+    if (!(attr & SEG_ATTR_S) || (attr_type(attr) & DESC_CODE) ||
+        !(attr_type(attr) & DESC_W) || attr_dpl(attr) != pl) {
+        return sys_fault(f, vec, err);
+    }
+    /* a missing stack segment is #SS whichever check found it */
+    if (!(attr & SEG_ATTR_P)) {
+        return sys_fault(f, EXCP_SS, err);
+    }
+    if (!set_desc_bits(cpu, sel, hi, DESC_ACCESSED << 8, ra, f)) {
+        return false;
+    }
+    seg_cache_set(ss, sel, lo, hi);
+    return true;
+}
+
 bool load_inner_stack(X86CPU *cpu, int dpl, uint32_t ext, uintptr_t ra,
                       SegmentCache *ss, uint64_t *sp, X86Fault *f)
 {
     bool tss32 = attr_type(cpu->tr.attr) & 8;
     uint64_t v_sp, v_ss;
-    uint32_t lo, hi, err;
-    uint16_t sel;
-    uint16_t attr;
 
     if (tss32) {
         if (!tss_read(cpu, 4 + dpl * 8, 4, ext, ra, &v_sp, f) ||
@@ -335,29 +363,9 @@ bool load_inner_stack(X86CPU *cpu, int dpl, uint32_t ext, uintptr_t ra,
             return false;
         }
     }
-    sel = v_ss;
-    err = (sel & 0xfffc) | ext;
-    if (!(sel & 0xfffc)) {
-        return sys_fault(f, EXCP_TS, ext);
-    }
-    if ((sel & 3) != dpl) {
-        return sys_fault(f, EXCP_TS, err);
-    }
-    if (!load_desc(cpu, sel, false, &lo, &hi, NULL, EXCP_TS, ext, ra, f)) {
+    if (!load_stack_seg(cpu, (uint16_t)v_ss, dpl, EXCP_TS, ext, ra, ss, f)) {
         return false;
     }
-    attr = desc_attr(hi);
-    if (!(attr & SEG_ATTR_S) || (attr_type(attr) & DESC_CODE) ||
-        !(attr_type(attr) & DESC_W) || attr_dpl(attr) != dpl) {
-        return sys_fault(f, EXCP_TS, err);
-    }
-    if (!(attr & SEG_ATTR_P)) {
-        return sys_fault(f, EXCP_SS, err);
-    }
-    if (!set_desc_bits(cpu, sel, hi, DESC_ACCESSED << 8, ra, f)) {
-        return false;
-    }
-    seg_cache_set(ss, sel, lo, hi);
     *sp = v_sp;
     return true;
 }

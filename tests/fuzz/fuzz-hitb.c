@@ -23,6 +23,7 @@
 #include "hw/pci/pci.h"
 #include "main/main-loop.h"
 #include "memory/memory.h"
+#include "tests/unit/hw-test.h"
 
 #define FUZZ_RAM_SIZE   (64 * KiB)
 
@@ -105,22 +106,12 @@ static hwaddr bar_base(void)
 
 static void callback_write(hwaddr off, uint64_t val, unsigned size)
 {
-    MemoryRegion *mr = hitb_mmio_region(hitb);
-
-    bql_lock();
-    mr->ops->write(mr->opaque, off, val, size);
-    bql_unlock();
+    mmio_write_direct(hitb_mmio_region(hitb), off, val, size);
 }
 
 static uint64_t callback_read(hwaddr off, unsigned size)
 {
-    MemoryRegion *mr = hitb_mmio_region(hitb);
-    uint64_t v;
-
-    bql_lock();
-    v = mr->ops->read(mr->opaque, off, size);
-    bql_unlock();
-    return v;
+    return mmio_read_direct(hitb_mmio_region(hitb), off, size);
 }
 
 /*
@@ -237,26 +228,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     static MachineConfig cfg = { .ram_size = FUZZ_RAM_SIZE, .smp = 1 };
     GError *err = NULL;
-    Opts *opts;
 
     (void)argc;
     (void)argv;
-    memory_init();
-    main_loop_init();
-    bql_lock();
-    m = machine_new(&cfg);
-    if (memory_region_init_ram(&ram, "ram", FUZZ_RAM_SIZE, &err) < 0) {
-        fprintf(stderr, "fuzz-hitb: %s\n", err->message);
-        abort();
-    }
-    memory_region_add_subregion(get_system_memory(), 0, &ram);
-    ram_host = memory_region_get_ram_ptr(&ram);
-    opts = opts_parse("i440FX-pcihost", true, &err);
-    if (!opts || machine_create_device(m, opts, &err) < 0) {
-        fprintf(stderr, "fuzz-hitb: %s\n", err ? err->message : "?");
-        abort();
-    }
-    opts_free(opts);
+    /* The unit tests' fixture; its failures end the process (g_error). */
+    m = hw_test_machine_new(&cfg, NULL, NULL);
+    ram_host = hw_test_add_ram(&ram, "ram", FUZZ_RAM_SIZE);
+    hw_test_create_or_die(m, "i440FX-pcihost");
     hitb = hitb_new(m, HITB_DEFAULT_DEVFN, &err);
     if (!hitb) {
         fprintf(stderr, "fuzz-hitb: %s\n", err->message);

@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include "hw-test.h"
+#include "guest-ram.h"
 #include "main/main-loop.h"
 
 HwTestIrqs hw_test_irqs;
@@ -76,13 +77,7 @@ void hw_test_create_or_die(Machine *m, const char *spec)
 
 uint8_t *hw_test_add_ram(MemoryRegion *ram, const char *name, uint64_t size)
 {
-    g_autoptr(GError) err = NULL;
-
-    if (memory_region_init_ram(ram, name, size, &err) < 0) {
-        g_error("%s: %s", name, err->message);
-    }
-    memory_region_add_subregion(get_system_memory(), 0, ram);
-    return memory_region_get_ram_ptr(ram);
+    return guest_ram_add(ram, name, size);
 }
 
 void io_write(uint16_t port, uint32_t val, unsigned size)
@@ -123,6 +118,24 @@ uint64_t mmio_read(hwaddr addr, unsigned size)
     address_space_read(&address_space_memory, addr, MEMTXATTRS_UNSPECIFIED,
                        &val, size);
     return val;
+}
+
+void mmio_write_direct(MemoryRegion *mr, hwaddr off, uint64_t val,
+                       unsigned size)
+{
+    bql_lock();
+    mr->ops->write(mr->opaque, off, val, size);
+    bql_unlock();
+}
+
+uint64_t mmio_read_direct(MemoryRegion *mr, hwaddr off, unsigned size)
+{
+    uint64_t v;
+
+    bql_lock();
+    v = mr->ops->read(mr->opaque, off, size);
+    bql_unlock();
+    return v;
 }
 
 uint32_t pci_cfg_addr(int bus, int devfn, int reg)

@@ -70,7 +70,8 @@ void hw_test_create_or_die(Machine *m, const char *spec);
  * @name: its name (shown by "info mtree" and gva2gpa)
  * @size: its size in bytes
  *
- * Returns the host address of its first byte.
+ * Returns the host address of its first byte (also left in guest_ram,
+ * see guest-ram.h: this is guest_ram_add under the fixture's name).
  */
 uint8_t *hw_test_add_ram(MemoryRegion *ram, const char *name, uint64_t size);
 
@@ -87,6 +88,21 @@ uint8_t inb(uint16_t port);
 void mmio_write(hwaddr addr, uint64_t val, unsigned size);
 /** mmio_read: a @size-byte read at @addr; what the core returns, or 0. */
 uint64_t mmio_read(hwaddr addr, unsigned size);
+
+/**
+ * mmio_write_direct: call @mr's write callback at offset @off, under the
+ * BQL (the caller must not hold it)
+ * @mr: the region
+ * @off: the offset in @mr
+ * @val: the value
+ * @size: its width; unlike mmio_write, not split or refused by the memory
+ *        core, so a test can send the widths and offsets a guest cannot
+ */
+void mmio_write_direct(MemoryRegion *mr, hwaddr off, uint64_t val,
+                       unsigned size);
+/** mmio_read_direct: mmio_write_direct's read: what @mr's read callback
+ * returns for @size bytes at @off. */
+uint64_t mmio_read_direct(MemoryRegion *mr, hwaddr off, unsigned size);
 
 /** pci_cfg_addr: the 0xcf8 value for (@bus, @devfn, @reg), enabled. */
 uint32_t pci_cfg_addr(int bus, int devfn, int reg);

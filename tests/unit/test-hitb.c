@@ -41,22 +41,12 @@ static void wr(hwaddr reg, uint64_t v, unsigned size)
 /* A callback call with a width the memory core would have split. */
 static void wr_direct(hwaddr reg, uint64_t v, unsigned size)
 {
-    MemoryRegion *mr = hitb_mmio_region(hitb);
-
-    bql_lock();
-    mr->ops->write(mr->opaque, reg, v, size);
-    bql_unlock();
+    mmio_write_direct(hitb_mmio_region(hitb), reg, v, size);
 }
 
 static uint64_t rd_direct(hwaddr reg, unsigned size)
 {
-    MemoryRegion *mr = hitb_mmio_region(hitb);
-    uint64_t v;
-
-    bql_lock();
-    v = mr->ops->read(mr->opaque, reg, size);
-    bql_unlock();
-    return v;
+    return mmio_read_direct(hitb_mmio_region(hitb), reg, size);
 }
 
 static uint32_t cfg_read(int reg, unsigned size)

@@ -12,19 +12,14 @@
 #include "main/main-loop.h"
 #include "main/monitor.h"
 #include "main/runstate.h"
+#include "guest-ram.h"
 #include "hw-test.h"
 
 #define RAM_SIZE (8 * MiB)
 
 static Machine *m;
 static MemoryRegion ram;
-static uint8_t *host;
 static X86CPU *cpu;
-
-static void put64(uint64_t pa, uint64_t v)
-{
-    memcpy(host + pa, &v, 8);
-}
 
 /* Run @line on a fresh buffered monitor; returns its output. */
 static char *mon(const char *line)
@@ -56,7 +51,7 @@ static void test_xp(void)
     g_autofree char *a = NULL, *b = NULL, *c = NULL, *d = NULL, *e = NULL;
 
     for (int i = 0; i < 32; i++) {
-        host[0x5000 + i] = 0x10 + i;
+        guest_ram[0x5000 + i] = 0x10 + i;
     }
     a = mon("xp /4xw 0x5000");
     g_assert_cmpstr(a, ==, "0000000000005000: 0x13121110 0x17161514 "
@@ -102,7 +97,7 @@ static void test_x_gva2gpa(void)
     g_assert_cmpstr(a, ==, "ffff800000201004: 0x17161514 0x1b1a1918\n");
 
     b = mon("gva2gpa 0xffff800000201008");
-    hva = g_strdup_printf("-> hva %p (ram+0x5008)", (void *)(host + 0x5008));
+    hva = g_strdup_printf("-> hva %p (ram+0x5008)", (void *)(guest_ram + 0x5008));
     g_assert_true(g_str_has_prefix(b, "gpa: 0x5008\n"
                                       "gva 0xffff800000201008 -> gpa 0x5008 "));
     g_assert_nonnull(strstr(b, hva));
@@ -140,7 +135,7 @@ int main(int argc, char **argv)
 
     g_test_init(&argc, &argv, NULL);
     m = hw_test_machine_new(&cfg, NULL, NULL);
-    host = hw_test_add_ram(&ram, "ram", RAM_SIZE);
+    guest_ram_add(&ram, "ram", RAM_SIZE);
     hw_test_create_or_die(m, "i440FX-pcihost");
     hw_test_create_or_die(m, "hitb");
     cpu = g_new0(X86CPU, 1);

@@ -21,6 +21,7 @@
 #include "hw/machine.h"
 #include "memory/memory.h"
 #include "main/main-loop.h"
+#include "guest-ram.h"
 
 #define RAM_SIZE (4 * MiB)
 #define ROM_BASE 0x800000
@@ -29,7 +30,6 @@
 #define PT 0x11000
 
 static MemoryRegion ram, rom, dev;
-static uint8_t *ram_host;
 static X86CPU *cpu;
 static Machine machine;
 
@@ -69,29 +69,13 @@ static void setup_memory(void)
     GError *err = NULL;
 
     memory_init();
-    g_assert_cmpint(memory_region_init_ram(&ram, "ram", RAM_SIZE, &err),
-                    ==, 0);
+    guest_ram_add(&ram, "ram", RAM_SIZE);
     g_assert_cmpint(memory_region_init_rom(&rom, "rom", 4096, &err), ==, 0);
     memory_region_init_io(&dev, &dev_ops, NULL, "dev", 4096);
-    memory_region_add_subregion(get_system_memory(), 0, &ram);
     memory_region_add_subregion(get_system_memory(), ROM_BASE, &rom);
     memory_region_add_subregion(get_system_memory(), DEV_BASE, &dev);
-    ram_host = memory_region_get_ram_ptr(&ram);
     memset(memory_region_get_ram_ptr(&rom), 0xa5, 4096);
     g_assert_cmpint(tcg_code_buffer_init(4 * MiB, &err), ==, 0);
-}
-
-static void put32(uint64_t pa, uint32_t v)
-{
-    memcpy(ram_host + pa, &v, 4);
-}
-
-static uint32_t get32(uint64_t pa)
-{
-    uint32_t v;
-
-    memcpy(&v, ram_host + pa, 4);
-    return v;
 }
 
 /* 32-bit paging on; @vpage -> @ppage with PTE flags @f (0: unmapped). */
@@ -149,7 +133,7 @@ static void test_ram_fill_and_hit(void)
     g_assert_cmphex(e->addr_read, ==, 0x1000);
     g_assert_cmphex(e->addr_code, ==, 0x1000);
     g_assert_true((uint8_t *)(uintptr_t)(0x1234 + e->addend) ==
-                  ram_host + 0x1234);
+                  guest_ram + 0x1234);
     v = helper_ld_mmu(cpu, 0x1234, MEMOP(MO_16 | MO_SIGN, 0), 0);
     g_assert_cmphex(v, ==, 0xffffffffffffbeefULL);
     v = helper_ld_mmu(cpu, 0x1236, MEMOP(MO_8, 0), 0);
@@ -327,25 +311,25 @@ static void test_page_crossing(void)
     map_page(0x440000, 0x40000, X86_PTE_P | X86_PTE_W);
     map_page(0x441000, 0x50000, X86_PTE_P | X86_PTE_W);
     helper_st_mmu(cpu, 0x440ffd, 0x0807060504030201ULL, MEMOP(MO_64, 0), 0);
-    g_assert_cmphex(ram_host[0x40ffd], ==, 0x01);
-    g_assert_cmphex(ram_host[0x40fff], ==, 0x03);
-    g_assert_cmphex(ram_host[0x50000], ==, 0x04);
-    g_assert_cmphex(ram_host[0x50004], ==, 0x08);
+    g_assert_cmphex(guest_ram[0x40ffd], ==, 0x01);
+    g_assert_cmphex(guest_ram[0x40fff], ==, 0x03);
+    g_assert_cmphex(guest_ram[0x50000], ==, 0x04);
+    g_assert_cmphex(guest_ram[0x50004], ==, 0x08);
     g_assert_cmphex(helper_ld_mmu(cpu, 0x440ffe, MEMOP(MO_32, 0), 0), ==,
                     0x05040302);
 
     /* The second page faults: nothing of the store may land. */
     map_page(0x441000, 0, 0);
     tlb_flush(cpu);
-    memset(ram_host + 0x40ff8, 0, 8);
+    memset(guest_ram + 0x40ff8, 0, 8);
     vec = CATCH(helper_st_mmu(cpu, 0x440ffe, 0xffffffff, MEMOP(MO_32, 0),
                               0));
     g_test_message("crossing store into an unmapped page: vector %d, "
                    "cr2 0x%" PRIx64, vec, cpu->cr2);
     g_assert_cmpint(vec, ==, EXCP_PF);
     g_assert_cmphex(cpu->cr2, ==, 0x441000);
-    g_assert_cmphex(ram_host[0x40ffe], ==, 0);
-    g_assert_cmphex(ram_host[0x40fff], ==, 0);
+    g_assert_cmphex(guest_ram[0x40ffe], ==, 0);
+    g_assert_cmphex(guest_ram[0x40fff], ==, 0);
 }
 
 /* A fake block on physical @pc (paging off) of @size bytes, @icount
@@ -402,7 +386,7 @@ static void test_notdirty_invalidation(void)
 
     /* Data next to the code: stored, the block survives. */
     helper_st_mmu(cpu, 0x3100, 2, MEMOP(MO_8, 0), 0);
-    g_assert_cmpuint(ram_host[0x3100], ==, 2);
+    g_assert_cmpuint(guest_ram[0x3100], ==, 2);
     g_assert_false(tb->invalid);
     /* A store into the block's bytes invalidates it; the page is then
      * code-free and writes are fast again. */
@@ -410,7 +394,7 @@ static void test_notdirty_invalidation(void)
     g_assert_true(tb->invalid);
     g_assert_false(page_has_code(0x3000));
     g_assert_cmphex(e->addr_write, ==, 0x3000);
-    g_assert_cmpuint(ram_host[0x3008], ==, 0x90);
+    g_assert_cmpuint(guest_ram[0x3008], ==, 0x90);
     g_assert_null(tb_htable_lookup(cpu, 0x3000, 0, tb->flags, 0x3000));
 
     /* A block spanning two pages is on both lists. */
@@ -439,7 +423,7 @@ static void test_smc_restart(void)
 
     reset_cpu(false);
     tb = fake_tb(0x7000, 16, 4);
-    ram_host[0x7009] = 0x11;
+    guest_ram[0x7009] = 0x11;
     /* "The instruction at 0x7004" (host code 8..16) stores into 0x7009. */
     ra = (uintptr_t)tb->tc_ptr + 12;
     cpu->rip = 0x7000;
@@ -447,17 +431,17 @@ static void test_smc_restart(void)
     g_test_message("self-modifying store: vector %d rip=0x%" PRIx64
                    " next_tb_insns=%d byte=0x%x", vec,
                    cpu->rip, tcg_cpu(cpu)->next_tb_insns,
-                   ram_host[0x7009]);
+                   guest_ram[0x7009]);
     /* Left through cpu_loop_exit with no exception, state at the
      * storing instruction, not yet stored, one-instruction block next. */
     g_assert_true(tb->invalid);
     g_assert_cmphex(cpu->rip, ==, 0x7004);
     g_assert_cmpint(tcg_cpu(cpu)->next_tb_insns, ==, 1);
-    g_assert_cmphex(ram_host[0x7009], ==, 0x11);
+    g_assert_cmphex(guest_ram[0x7009], ==, 0x11);
     tcg_cpu(cpu)->next_tb_insns = 0;
     /* Executed again (now with no code on the page): it stores. */
     helper_st_mmu(cpu, 0x7009, 0x22, MEMOP(MO_8, 0), ra);
-    g_assert_cmphex(ram_host[0x7009], ==, 0x22);
+    g_assert_cmphex(guest_ram[0x7009], ==, 0x22);
 }
 
 static void test_code_bitmap(void)
@@ -488,14 +472,14 @@ static void test_host_addr_rw_and_fetch(void)
 
     reset_cpu(false);
     p = tlb_host_addr_rw(cpu, 0xa000, 8, 0, 0);
-    g_assert_true(p == ram_host + 0xa000);
+    g_assert_true(p == guest_ram + 0xa000);
     /* crossing two physically contiguous RAM pages */
     p = tlb_host_addr_rw(cpu, 0xaffc, 8, 0, 0);
-    g_assert_true(p == ram_host + 0xaffc);
+    g_assert_true(p == guest_ram + 0xaffc);
 
-    ram_host[0x9ffe] = 0x0f;
-    ram_host[0x9fff] = 0x0b;
-    ram_host[0xa000] = 0xcc;
+    guest_ram[0x9ffe] = 0x0f;
+    guest_ram[0x9fff] = 0x0b;
+    guest_ram[0xa000] = 0xcc;
     g_assert_cmpint(tcg_fetch_code(cpu, &tb, 0x9ffe, buf, 3, 0, true), ==,
                     3);
     g_assert_cmphex(buf[0], ==, 0x0f);

@@ -22,6 +22,7 @@
 #include "tcg/softmmu.h"
 #include "tcg/i386/helper.h"
 #include "tcg/i386/translate.h"
+#include "guest-ram.h"
 
 #define RAM_SIZE    (16 * MiB)
 
@@ -62,39 +63,9 @@
 #define IF_FLAG     RFLAGS_IF
 
 static MemoryRegion ram;
-static uint8_t *host;
 static X86CPU *cpu;
 
 /* ---- Guest memory and tables ------------------------------------------- */
-
-static void put64(uint64_t pa, uint64_t v)
-{
-    memcpy(host + pa, &v, 8);
-}
-
-static uint64_t get64(uint64_t pa)
-{
-    uint64_t v;
-
-    memcpy(&v, host + pa, 8);
-    return v;
-}
-
-static uint32_t get32(uint64_t pa)
-{
-    uint32_t v;
-
-    memcpy(&v, host + pa, 4);
-    return v;
-}
-
-static uint16_t get16(uint64_t pa)
-{
-    uint16_t v;
-
-    memcpy(&v, host + pa, 2);
-    return v;
-}
 
 static uint64_t seg_desc(uint32_t base, uint32_t limit, uint16_t attr)
 {
@@ -136,7 +107,7 @@ static void seg_load(SegmentCache *sc, uint16_t sel, uint16_t attr)
 
 static void build_tables(void)
 {
-    memset(host, 0, 0x100000);
+    memset(guest_ram, 0, 0x100000);
     /* identity map of the first 16 MiB, 2 MiB user pages */
     put64(PML4, PDPT | 7);
     put64(PDPT, PD | 7);
@@ -158,12 +129,12 @@ static void build_tables(void)
      * I/O bitmap right after the header */
     put64(TSS64 + 4, KSTACK + 8);
     put64(TSS64 + 0x24, ISTSTACK);
-    memcpy(host + TSS64 + 0x66, &(uint16_t){ 0x68 }, 2);
-    memset(host + TSS64 + 0x68, 0xff, 0x2000);
-    host[TSS64 + 0x68 + 0x80 / 8] &= ~1;        /* port 0x80 allowed */
+    put16(TSS64 + 0x66, 0x68);
+    memset(guest_ram + TSS64 + 0x68, 0xff, 0x2000);
+    guest_ram[TSS64 + 0x68 + 0x80 / 8] &= ~1;        /* port 0x80 allowed */
     /* 32-bit TSS: ESP0/SS0 */
-    memcpy(host + TSS32 + 4, &(uint32_t){ KSTACK }, 4);
-    memcpy(host + TSS32 + 8, &(uint16_t){ KDATA }, 2);
+    put32(TSS32 + 4, KSTACK);
+    put16(TSS32 + 8, KDATA);
 }
 
 /* Long mode at @cpl (64-bit code), interrupts enabled, CF set. */
@@ -406,7 +377,7 @@ static void test_real_mode(void)
 {
     setup_long(0);
     x86_cpu_reset(cpu);
-    memset(host, 0, 0x1000);
+    memset(guest_ram, 0, 0x1000);
     put64(0x10 * 4, 0x12345678);            /* IVT[0x10] = 1234:5678 */
     cpu->segs[R_CS].selector = 0x1000;
     cpu->segs[R_CS].base = 0x10000;
@@ -683,8 +654,8 @@ static void test_call_gate(void)
     put64(GDT + CALLGATE, 0x3000 | ((uint64_t)KCODE32 << 16) |
           ((uint64_t)(2 | (0xc << 8) | (3 << 13) | (1 << 15)) << 32));
     cpu->regs[R_ESP] = USTACK - 8;
-    memcpy(host + USTACK - 8, &(uint32_t){ 0x11111111 }, 4);
-    memcpy(host + USTACK - 4, &(uint32_t){ 0x22222222 }, 4);
+    put32(USTACK - 8, 0x11111111);
+    put32(USTACK - 4, 0x22222222);
     expect_exc(do_lcall_gate, NULL, -1, 0, "lcall through a call gate");
     sp = KSTACK - 24;
     g_assert_cmphex(cpu->segs[R_CS].selector, ==, KCODE32);
@@ -812,17 +783,12 @@ static void test_control_regs(void)
 
 int main(int argc, char **argv)
 {
-    g_autoptr(GError) err = NULL;
     MemoryRegion *io = g_new0(MemoryRegion, 1);
     MemoryRegion *io2 = g_new0(MemoryRegion, 1);
 
     g_test_init(&argc, &argv, NULL);
     memory_init();
-    if (memory_region_init_ram(&ram, "ram", RAM_SIZE, &err) < 0) {
-        g_error("%s", err->message);
-    }
-    memory_region_add_subregion(get_system_memory(), 0, &ram);
-    host = memory_region_get_ram_ptr(&ram);
+    guest_ram_add(&ram, "ram", RAM_SIZE);
     memory_region_init_io(io, &io_ops, NULL, "test-port80", 2);
     memory_region_add_subregion(get_system_io(), 0x80, io);
     memory_region_init_io(io2, &io_ops, NULL, "test-com1", 8);

@@ -30,6 +30,7 @@
 #include "hw/machine.h"
 #include "memory/memory.h"
 #include "main/main-loop.h"
+#include "guest-ram.h"
 
 #define RAM_SIZE    (16 * MiB)
 #define PML4        0x1000
@@ -43,7 +44,6 @@
 #define NO_EXC      0xffff
 
 static MemoryRegion ram;
-static uint8_t *ram_host;
 static X86CPU *cpu;
 static Machine machine;
 static uint64_t code_next = CODE_BASE;
@@ -155,19 +155,6 @@ static void run_native(const Code *c, Regs *regs)
 
 /* ---- Guest setup ------------------------------------------------------------ */
 
-static void put64(uint64_t pa, uint64_t v)
-{
-    memcpy(ram_host + pa, &v, 8);
-}
-
-static uint64_t get64(uint64_t pa)
-{
-    uint64_t v;
-
-    memcpy(&v, ram_host + pa, 8);
-    return v;
-}
-
 static void setup_guest_tables(void)
 {
     /* identity map of the first GiB, user accessible */
@@ -179,7 +166,7 @@ static void setup_guest_tables(void)
         uint64_t h = STUBS + v * 16;
         uint8_t stub[] = { 0x41, 0xbf, v, 0, 0, 0, 0xf4 };
 
-        memcpy(ram_host + h, stub, sizeof(stub));
+        memcpy(guest_ram + h, stub, sizeof(stub));
         /* 64-bit interrupt gate, DPL 0, selector 0x08 */
         put64(IDT + v * 16, (h & 0xffff) | (0x08ULL << 16) |
               (0x8eULL << 40) | ((h >> 16) & 0xffff) << 48);
@@ -230,8 +217,8 @@ static uint64_t place_code(const Code *c)
         return (uint64_t)(uintptr_t)addr;
     }
     g_assert_cmpuint(code_next + c->n + 1, <, RAM_SIZE);
-    memcpy(ram_host + code_next, c->b, c->n);
-    ram_host[code_next + c->n] = 0xf4;          /* hlt */
+    memcpy(guest_ram + code_next, c->b, c->n);
+    guest_ram[code_next + c->n] = 0xf4;          /* hlt */
     g_hash_table_insert(placed, key, (gpointer)(uintptr_t)code_next);
     code_next = (code_next + c->n + 1 + 15) & ~15ULL;
     return (uint64_t)(uintptr_t)g_hash_table_lookup(placed, key);
@@ -597,7 +584,7 @@ static void test_memory_and_stack(void)
     Regs r = { .flags = RFLAGS_FIXED };
     Code c = { .n = 0 };
 
-    memset(ram_host + DATA, 0, 4096);
+    memset(guest_ram + DATA, 0, 4096);
     /* mov [rsi+8], rax; add [rsi+8], rbx; mov rcx, [rsi+8]; push rcx;
      * pop rdx; lock xadd [rsi], rdx */
     emit(&c, ZYDIS_MNEMONIC_MOV, 2, M(ZYDIS_REGISTER_RSI, 8, 8),
@@ -630,9 +617,9 @@ static void test_strings(void)
     Code c = { .n = 0 };
 
     for (int i = 0; i < 300; i++) {
-        ram_host[DATA + i] = i * 7;
+        guest_ram[DATA + i] = i * 7;
     }
-    memset(ram_host + DATA + 0x800, 0, 512);
+    memset(guest_ram + DATA + 0x800, 0, 512);
     emit_bytes(&c, "\xf3\xa4", 2);                 /* rep movsb */
     r.r[R_ECX] = 300;
     r.r[R_ESI] = DATA;
@@ -643,7 +630,7 @@ static void test_strings(void)
     g_assert_cmpuint(r.r[R_ECX], ==, 0);
     g_assert_cmphex(r.r[R_ESI], ==, DATA + 300);
     g_assert_cmphex(r.r[R_EDI], ==, DATA + 0x800 + 300);
-    g_assert_cmpmem(ram_host + DATA, 300, ram_host + DATA + 0x800, 300);
+    g_assert_cmpmem(guest_ram + DATA, 300, guest_ram + DATA + 0x800, 300);
 
     /* repne scasb finds the first 0x23 (= 5 * 7) */
     c.n = 0;
@@ -836,7 +823,7 @@ static void test_mode16(void)
     Regs r = { .flags = RFLAGS_FIXED };
     uint64_t base = 0x60000;
 
-    memcpy(ram_host + base, code, sizeof(code));
+    memcpy(guest_ram + base, code, sizeof(code));
     put64(DATA + 0x10 + 0x20 + 2, 0xbeef);
     put64(DATA + 0x100, 0x0012345600ffULL);     /* limit 0xff, base */
     reset_cpu(0);
@@ -976,10 +963,7 @@ int main(int argc, char **argv)
     main_loop_init();
     bql_lock();
     memory_init();
-    g_assert_cmpint(memory_region_init_ram(&ram, "ram", RAM_SIZE, &err),
-                    ==, 0);
-    memory_region_add_subregion(get_system_memory(), 0, &ram);
-    ram_host = memory_region_get_ram_ptr(&ram);
+    guest_ram_add(&ram, "ram", RAM_SIZE);
     g_assert_cmpint(tcg_code_buffer_init(32 * MiB, &err), ==, 0);
     cpu = x86_cpu_new(&machine, 0);
     machine.cpus = &cpu;

@@ -9,6 +9,7 @@
 #include "hw/cpu.h"
 #include "hw/x86-mmu.h"
 #include "memory/memory.h"
+#include "guest-ram.h"
 
 #define P       X86_PTE_P
 #define W       X86_PTE_W
@@ -21,38 +22,11 @@
 #define RAM_SIZE (16 * MiB)
 
 static MemoryRegion ram;
-static uint8_t *host;
 static X86CPU cpu;
-
-static void put32(uint64_t pa, uint32_t v)
-{
-    memcpy(host + pa, &v, 4);
-}
-
-static void put64(uint64_t pa, uint64_t v)
-{
-    memcpy(host + pa, &v, 8);
-}
-
-static uint64_t get64(uint64_t pa)
-{
-    uint64_t v;
-
-    memcpy(&v, host + pa, 8);
-    return v;
-}
-
-static uint32_t get32(uint64_t pa)
-{
-    uint32_t v;
-
-    memcpy(&v, host + pa, 4);
-    return v;
-}
 
 static void reset_state(void)
 {
-    memset(host, 0, RAM_SIZE);
+    memset(guest_ram, 0, RAM_SIZE);
     memset(&cpu, 0, sizeof(cpu));
 }
 
@@ -368,15 +342,9 @@ static void test_unassigned_tables(void)
 
 int main(int argc, char **argv)
 {
-    g_autoptr(GError) err = NULL;
-
     g_test_init(&argc, &argv, NULL);
     memory_init();
-    if (memory_region_init_ram(&ram, "ram", RAM_SIZE, &err) < 0) {
-        g_error("%s", err->message);
-    }
-    memory_region_add_subregion(get_system_memory(), 0, &ram);
-    host = memory_region_get_ram_ptr(&ram);
+    guest_ram_add(&ram, "ram", RAM_SIZE);
 
     g_test_add_func("/x86-mmu/no-paging", test_no_paging);
     g_test_add_func("/x86-mmu/legacy", test_legacy);
