@@ -611,6 +611,12 @@ static void gen_shift(DisasContext *d, int kind)
         tcg_gen_andi(d->s, I64, cr, c, bits - 1);
         gen_rot(d, ot, kind == SH_ROL, r, a, cr);
         gen_st_opnd(d, &dst, r);
+        /* CF and OF are all a rotate sets: the other four flags come from
+         * the lazy state, a helper call, unless nobody will read them (a
+         * register rotate cannot rewrite the next instruction) */
+        if (dst.kind == OPND_REG && next_insn_kills_flags(d)) {
+            return;
+        }
         gen_compute_eflags(d);
         if (kind == SH_ROL) {
             /* CF = LSB of the result, OF = MSB ^ CF */

@@ -68,6 +68,7 @@ typedef struct DisasContext {
     int cpl, iopl, mmu_idx;
     bool code64, code32, ss32, addseg, pe;
     int num_insns;
+    int max_insns;
 
     /* lazy flags: the cc_op known at translation time, CC_OP_DYNAMIC when
      * only env->cc_op knows it; dirty when env->cc_op is stale */
@@ -155,6 +156,15 @@ TCGv gen_seg_reg_addr(DisasContext *d, int seg, TCGv reg, MemOp asize);
 void gen_update_cc_op(DisasContext *d);
 void set_cc_op(DisasContext *d, uint32_t op);
 /* Store rip of the current instruction (before helpers that need it). */
+/**
+ * next_insn_kills_flags: true when the instruction after the current one
+ * is translated into the same block, cannot fault, reads no arithmetic
+ * flag and writes all six (add/sub/and/or/xor/cmp/test on registers and
+ * immediates): the current instruction's flags are then dead, and an
+ * instruction that would have to materialize the lazy flags (rol/ror
+ * keep four of them) may skip it.
+ */
+bool next_insn_kills_flags(DisasContext *d);
 void gen_update_rip_cur(DisasContext *d);
 void gen_update_rip_next(DisasContext *d);
 

@@ -570,6 +570,46 @@ static bool fetch_decode(DisasContext *d, bool first, ZyanStatus *status)
     return true;
 }
 
+bool next_insn_kills_flags(DisasContext *d)
+{
+    ZydisDecodedInstruction in;
+    ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+    uint8_t bytes[15];
+    uint64_t npc = d->next_pc;
+    unsigned want = MIN(15u, TARGET_PAGE_SIZE - (npc & ~TARGET_PAGE_MASK));
+    int n;
+
+    /* the loop below translates the next instruction into this block only
+     * on the same page, within max_insns and outside an interrupt shadow */
+    if (d->in_shadow || d->num_insns + 1 >= d->max_insns ||
+        ((npc ^ d->tb->pc) & TARGET_PAGE_MASK)) {
+        return false;
+    }
+    n = tcg_fetch_code(d->cpu, d->tb, npc, bytes, want, d->mmu_idx, false);
+    if (n <= 0 || ZYAN_FAILED(ZydisDecoderDecodeFull(decoder_for(d), bytes, n,
+                                                     &in, ops))) {
+        return false;
+    }
+    switch (in.mnemonic) {
+    case ZYDIS_MNEMONIC_ADD: case ZYDIS_MNEMONIC_SUB:
+    case ZYDIS_MNEMONIC_AND: case ZYDIS_MNEMONIC_OR:
+    case ZYDIS_MNEMONIC_XOR: case ZYDIS_MNEMONIC_CMP:
+    case ZYDIS_MNEMONIC_TEST:
+        break;
+    default:
+        return false;
+    }
+    if (in.attributes & ZYDIS_ATTRIB_HAS_LOCK) {
+        return false;                   /* #UD without a memory operand */
+    }
+    for (unsigned i = 0; i < in.operand_count_visible; i++) {
+        if (ops[i].type == ZYDIS_OPERAND_TYPE_MEMORY) {
+            return false;               /* may fault: flags observable */
+        }
+    }
+    return true;
+}
+
 static void setup_insn(DisasContext *d)
 {
     const ZydisDecodedInstruction *in = &d->insn;
@@ -658,6 +698,7 @@ int x86_translate_block(TCGContext *s, X86CPU *cpu, TranslationBlock *tb,
     if (tb->flags & X86_TBF_TF) {
         max_insns = 1;
     }
+    d->max_insns = max_insns;
 
     tcg_func_start(s);
     /* a kick (exit_request) must stop even a chain of linked blocks */

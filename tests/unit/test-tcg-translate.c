@@ -553,6 +553,32 @@ static void test_diff_muldiv_bits(void)
             diff_test("misc", &c, 0, 30, g);
         }
     }
+    {
+        /* rol/ror skip the helper that keeps SF ZF AF PF when the next
+         * instruction overwrites every flag (add), not when it reads one
+         * (adc) or is the block's last: all three agree with the host */
+        static const ZydisMnemonic next[] = {
+            ZYDIS_MNEMONIC_ADD, ZYDIS_MNEMONIC_ADC, ZYDIS_MNEMONIC_TEST,
+        };
+
+        for (size_t i = 0; i < G_N_ELEMENTS(next); i++) {
+            Code c = { .n = 0 };
+
+            emit(&c, ZYDIS_MNEMONIC_ADD, 2, R(ZYDIS_REGISTER_R9),
+                 R(ZYDIS_REGISTER_R10));
+            emit(&c, ZYDIS_MNEMONIC_ROL, 2, R(ZYDIS_REGISTER_RAX), I(7));
+            emit(&c, next[i], 2, R(ZYDIS_REGISTER_RSI),
+                 R(ZYDIS_REGISTER_R14));
+            diff_test("rol-then", &c, 0, 30, g);
+            c.n = 0;
+            emit(&c, ZYDIS_MNEMONIC_SUB, 2, R(ZYDIS_REGISTER_R9),
+                 R(ZYDIS_REGISTER_R10));
+            emit(&c, ZYDIS_MNEMONIC_ROR, 2, R(ZYDIS_REGISTER_EAX), I(3));
+            emit(&c, next[i], 2, R(ZYDIS_REGISTER_ESI), I(0x55));
+            diff_test("ror-then", &c, 0, 30, g);
+        }
+        g_test_message("rol/ror followed by add, adc, test: as the host");
+    }
     if (host_has_abm()) {
         /* lzcnt r32/r64/r16, rbx; the random values include zero rarely,
          * so once more from zero: CF set, result = the operand width */
