@@ -111,6 +111,7 @@ void x86_cpu_reset(X86CPU *cpu)
 
     /* Application processors wait for INIT-SIPI-SIPI. */
     cpu->halted = cpu->sipi_wait = cpu->index != 0;
+    cpu->nmi_blocked = false;
     cpu->regs_dirty = true;
 }
 

@@ -115,6 +115,9 @@ struct X86CPU {
 
     bool halted;                /* HLT or waiting for SIPI (APs) */
     bool sipi_wait;             /* AP after reset/INIT: only a SIPI wakes it */
+    bool nmi_blocked;           /* TCG: from NMI delivery to the next IRET
+                                   (SDM "Handling Multiple NMIs"); KVM keeps
+                                   its own */
     unsigned reset_count;       /* bumped by x86_cpu_reset: accelerators
                                    reset their own per-CPU state (KVM:
                                    LAPIC, pending events, TSC) when it moves */

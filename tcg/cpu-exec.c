@@ -240,15 +240,18 @@ bool tcg_cpu_has_irq_event(X86CPU *cpu)
 {
     unsigned ev = apic_pending(cpu);
 
-    return (ev & (APIC_EV_NMI | APIC_EV_INIT_SIPI)) ||
+    return (ev & APIC_EV_INIT_SIPI) ||
+           ((ev & APIC_EV_NMI) && !cpu->nmi_blocked) ||
            ((ev & APIC_EV_INTR) && (cpu->rflags & RFLAGS_IF));
 }
 
 /*
  * Between blocks: the interrupt shadow of STI/MOV SS never spans a block
  * boundary (the frontend keeps the next instruction in the same block),
- * so IF is the only mask to check here.  NMIs are not blocked until IRET
- * (not modelled).  Returns true when one was delivered.
+ * so IF is the only mask to check here.  A delivered NMI blocks the next
+ * until an IRET (helper_iret clears nmi_blocked; the IRET ends its block,
+ * so a pending NMI is taken right after it).  Returns true when one was
+ * delivered.
  */
 static bool cpu_handle_interrupts(X86CPU *cpu)
 {
@@ -259,8 +262,9 @@ static bool cpu_handle_interrupts(X86CPU *cpu)
     if (likely(!ev)) {
         return false;
     }
-    if ((ev & APIC_EV_NMI) && apic_take_nmi(cpu)) {
+    if ((ev & APIC_EV_NMI) && !cpu->nmi_blocked && apic_take_nmi(cpu)) {
         vector = EXCP_NMI;
+        cpu->nmi_blocked = true;
     } else if ((ev & APIC_EV_INTR) && (cpu->rflags & RFLAGS_IF)) {
         vector = apic_get_interrupt(cpu);
         if (vector < 0) {

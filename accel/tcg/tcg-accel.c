@@ -148,7 +148,7 @@ static bool tcg_cpu_has_work(X86CPU *cpu)
     if (cpu->sipi_wait) {
         return false;
     }
-    return (ev & APIC_EV_NMI) ||
+    return ((ev & APIC_EV_NMI) && !cpu->nmi_blocked) ||
            ((ev & APIC_EV_INTR) && (cpu->rflags & RFLAGS_IF));
 }
 

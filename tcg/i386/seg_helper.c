@@ -669,6 +669,8 @@ void helper_iret(X86CPU *cpu, int shift, uint64_t next_rip)
     X86Fault f;
 
     (void)next_rip;
+    /* any IRET unblocks NMIs, even one that then faults (SDM 6.7.1) */
+    cpu->nmi_blocked = false;
     if (x86_pe(cpu) && (cpu->rflags & RFLAGS_NT)) {
         if (log_enabled(unimp)) {
             log_printf("janus: iret with NT set: task switches are not "
