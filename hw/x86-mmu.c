@@ -10,6 +10,7 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include <errno.h>
+#include <string.h>
 #include "hw/x86-mmu.h"
 #include "memory/memory.h"
 
@@ -30,17 +31,49 @@ typedef struct Walk {
     bool has_ad[MAX_LEVELS];        /* PAE PDPTEs have no A bit */
     unsigned entry_size;            /* 4 (32-bit paging) or 8 */
     bool user_ok, write_ok, nx;     /* folded over the levels */
+    /* The RAM range the last entry came from: the tables of one walk
+     * almost always share it, so one FlatView search serves every level.
+     * Valid inside the walk's RCU read section only. */
+    uint64_t ram_start, ram_last;
+    const uint8_t *ram_host;        /* NULL: not RAM, read through the API */
 } Walk;
+
+/* Find the range @addr lies in; remember its host memory if it is RAM. */
+static void walk_cache_range(Walk *w, uint64_t addr)
+{
+    MemoryRegionSection sec;
+
+    w->ram_host = NULL;
+    if (!address_space_lookup(&address_space_memory, addr, &sec) ||
+        !memory_region_is_ram(sec.mr)) {
+        return;
+    }
+    w->ram_start = sec.offset_within_address_space;
+    w->ram_last = w->ram_start + (sec.size ? sec.size : 0) - 1;  /* 0: 2^64 */
+    w->ram_host = (const uint8_t *)memory_region_get_ram_ptr(sec.mr) +
+                  sec.offset_within_region;
+}
 
 static bool walk_read(Walk *w, uint64_t addr, bool has_ad, uint64_t *entry)
 {
     uint8_t b[8];
     uint64_t v = 0;
 
-    /* Unassigned memory reads as all-ones: present with reserved bits,
-     * which faults with RSVD, as on hardware. */
-    address_space_read(&address_space_memory, addr, MEMTXATTRS_UNSPECIFIED,
-                       b, w->entry_size);
+    uint64_t last = addr + w->entry_size - 1;
+
+    if (!w->ram_host || addr < w->ram_start || last > w->ram_last ||
+        last < addr) {
+        walk_cache_range(w, addr);
+    }
+    if (w->ram_host && addr >= w->ram_start && last <= w->ram_last &&
+        last >= addr) {
+        memcpy(b, w->ram_host + (addr - w->ram_start), w->entry_size);
+    } else {
+        /* Unassigned memory reads as all-ones: present with reserved
+         * bits, which faults with RSVD, as on hardware. */
+        address_space_read(&address_space_memory, addr,
+                           MEMTXATTRS_UNSPECIFIED, b, w->entry_size);
+    }
     for (unsigned i = 0; i < w->entry_size; i++) {
         v |= (uint64_t)b[i] << (8 * i);
     }
@@ -268,12 +301,16 @@ int x86_mmu_translate_full(X86CPU *cpu, uint64_t vaddr, unsigned access,
         if ((uint64_t)sx != vaddr) {
             return -EINVAL;
         }
+    }
+    rcu_read_lock();            /* keeps w.ram_host valid during the walk */
+    if (lma) {
         ret = walk_long(&w, vaddr, true, &pa, &size);
     } else if (cpu->cr4 & CR4_PAE) {
         ret = walk_long(&w, (uint32_t)vaddr, false, &pa, &size);
     } else {
         ret = walk_legacy(&w, (uint32_t)vaddr, &pa, &size);
     }
+    rcu_read_unlock();
 
     res->levels = w.n;
     if (ret == -ENOENT) {
