@@ -35,39 +35,36 @@ typedef struct Walk {
      * almost always share it, so one FlatView search serves every level.
      * Valid inside the walk's RCU read section only. */
     uint64_t ram_start, ram_last;
-    const uint8_t *ram_host;        /* NULL: not RAM, read through the API */
+    uint8_t *ram_host;              /* NULL: not RAM, read through the API */
 } Walk;
 
-/* Find the range @addr lies in; remember its host memory if it is RAM. */
-static void walk_cache_range(Walk *w, uint64_t addr)
+/* Host memory of [@addr, @addr + @len) when it is RAM, else NULL. */
+static const uint8_t *walk_ram(Walk *w, uint64_t addr, unsigned len)
 {
-    MemoryRegionSection sec;
+    uint64_t last = addr + len - 1;
 
-    w->ram_host = NULL;
-    if (!address_space_lookup(&address_space_memory, addr, &sec) ||
-        !memory_region_is_ram(sec.mr)) {
-        return;
+    if (last < addr) {
+        return NULL;
     }
-    w->ram_start = sec.offset_within_address_space;
-    w->ram_last = w->ram_start + (sec.size ? sec.size : 0) - 1;  /* 0: 2^64 */
-    w->ram_host = (const uint8_t *)memory_region_get_ram_ptr(sec.mr) +
-                  sec.offset_within_region;
+    if (!w->ram_host || addr < w->ram_start || last > w->ram_last) {
+        w->ram_host = address_space_ram_range(&address_space_memory, addr,
+                                              &w->ram_start, &w->ram_last,
+                                              NULL);
+        if (!w->ram_host || last > w->ram_last) {
+            return NULL;
+        }
+    }
+    return w->ram_host + (addr - w->ram_start);
 }
 
 static bool walk_read(Walk *w, uint64_t addr, bool has_ad, uint64_t *entry)
 {
+    const uint8_t *host = walk_ram(w, addr, w->entry_size);
     uint8_t b[8];
     uint64_t v = 0;
 
-    uint64_t last = addr + w->entry_size - 1;
-
-    if (!w->ram_host || addr < w->ram_start || last > w->ram_last ||
-        last < addr) {
-        walk_cache_range(w, addr);
-    }
-    if (w->ram_host && addr >= w->ram_start && last <= w->ram_last &&
-        last >= addr) {
-        memcpy(b, w->ram_host + (addr - w->ram_start), w->entry_size);
+    if (host) {
+        memcpy(b, host, w->entry_size);
     } else {
         /* Unassigned memory reads as all-ones: present with reserved
          * bits, which faults with RSVD, as on hardware. */

@@ -285,6 +285,26 @@ bool address_space_lookup(AddressSpace *as, hwaddr addr,
     return i >= 0;
 }
 
+uint8_t *address_space_ram_range(AddressSpace *as, hwaddr addr,
+                                 hwaddr *start, hwaddr *last,
+                                 bool *readonly)
+{
+    MemoryRegionSection sec;
+
+    if (!address_space_lookup(as, addr, &sec) ||
+        !memory_region_is_ram(sec.mr)) {
+        return NULL;
+    }
+    *start = sec.offset_within_address_space;
+    *last = *start + (sec.size ? sec.size : 0) - 1;     /* size 0 = 2^64 */
+    if (readonly) {
+        *readonly = sec.readonly || sec.mr->readonly ||
+                    sec.mr->type == MR_ROM;
+    }
+    return (uint8_t *)memory_region_get_ram_ptr(sec.mr) +
+           sec.offset_within_region;
+}
+
 FlatView *address_space_get_flatview(AddressSpace *as)
 {
     return as_view(as);

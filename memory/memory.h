@@ -283,6 +283,21 @@ MemTxResult address_space_write(AddressSpace *as, hwaddr addr,
 bool address_space_lookup(AddressSpace *as, hwaddr addr,
                           MemoryRegionSection *section);
 
+/**
+ * address_space_ram_range: the RAM or ROM range of @as's current view that
+ * holds @addr, for callers that read guest memory directly (TLB fills,
+ * page walks).
+ * @start: filled with the range's first address.
+ * @last: filled with its last address (ranges may end at 2^64 - 1).
+ * @readonly: filled with true for ROM or a read-only mapping; may be NULL.
+ * Returns the host address of @start, or NULL when @addr is not in RAM or
+ * ROM.  The memory stays valid inside rcu_read_lock(), or for as long as
+ * a memory listener has not been told the range went away.
+ */
+uint8_t *address_space_ram_range(AddressSpace *as, hwaddr addr,
+                                 hwaddr *start, hwaddr *last,
+                                 bool *readonly);
+
 /** address_space_get_flatview: current view; call inside rcu_read_lock(). */
 FlatView *address_space_get_flatview(AddressSpace *as);
 

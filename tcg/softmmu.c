@@ -221,22 +221,15 @@ void tlb_flush_all_cpus(Machine *m)
  * entirely one RAM/ROM range (MMIO, holes, a range ending mid-page). */
 static uint8_t *ram_page_host(uint64_t paddr, bool *readonly)
 {
-    MemoryRegionSection sec;
-    uint64_t start, end_m1;
+    hwaddr start, last;
+    uint8_t *host = address_space_ram_range(&address_space_memory, paddr,
+                                            &start, &last, readonly);
 
-    if (!address_space_lookup(&address_space_memory, paddr, &sec) ||
-        !memory_region_is_ram(sec.mr)) {
-        return NULL;
-    }
-    start = sec.offset_within_address_space;
-    end_m1 = start + (sec.size ? sec.size : 0) - 1;     /* size 0 = 2^64 */
-    if (paddr < start || paddr + TARGET_PAGE_SIZE - 1 > end_m1 ||
+    if (!host || paddr + TARGET_PAGE_SIZE - 1 > last ||
         paddr + TARGET_PAGE_SIZE - 1 < paddr) {
         return NULL;
     }
-    *readonly = sec.readonly || sec.mr->readonly || sec.mr->type == MR_ROM;
-    return (uint8_t *)memory_region_get_ram_ptr(sec.mr) +
-           sec.offset_within_region + (paddr - start);
+    return host + (paddr - start);
 }
 
 static void tlb_set_page(X86CPU *cpu, uint64_t vaddr, uint64_t paddr,

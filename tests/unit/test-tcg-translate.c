@@ -224,19 +224,12 @@ static uint64_t place_code(const Code *c)
     return (uint64_t)(uintptr_t)g_hash_table_lookup(placed, key);
 }
 
-/*
- * Run @c under TCG from @regs (rsp is replaced by the guest stack); on
- * return @regs holds the result.  Returns the exception vector the guest
- * took (its stub stores it in r15), or NO_EXC.
- */
-static unsigned run_tcg(const Code *c, Regs *regs)
+/* Load @regs, run the vCPU until it halts, store the result in @regs. */
+static void exec_to_hlt(Regs *regs)
 {
-    uint64_t rip = place_code(c);
     int r;
 
-    reset_cpu(rip);
     memcpy(cpu->regs, regs->r, sizeof(regs->r));
-    cpu->regs[R_ESP] = STACK_TOP;
     x86_load_eflags(cpu, regs->flags, ~0ULL);
     do {
         cpu->exit_request = 0;
@@ -246,6 +239,20 @@ static unsigned run_tcg(const Code *c, Regs *regs)
     x86_cpu_sync_eflags(cpu);
     memcpy(regs->r, cpu->regs, sizeof(regs->r));
     regs->flags = cpu->rflags;
+}
+
+/*
+ * Run @c under TCG from @regs (rsp is replaced by the guest stack); on
+ * return @regs holds the result.  Returns the exception vector the guest
+ * took (its stub stores it in r15), or NO_EXC.
+ */
+static unsigned run_tcg(const Code *c, Regs *regs)
+{
+    uint64_t rip = place_code(c);
+
+    reset_cpu(rip);
+    regs->r[R_ESP] = STACK_TOP;
+    exec_to_hlt(regs);
     if (cpu->rip >= STUBS && cpu->rip < STUBS + 32 * 16) {
         return regs->r[R_R15] & 0xff;
     }
@@ -765,21 +772,10 @@ static SegmentCache seg32(uint16_t sel, uint64_t base, uint16_t type)
 /* Run @c at @rip (already in RAM) until hlt; returns with @regs filled. */
 static void run_to_hlt(uint64_t pc, Regs *regs)
 {
-    int r;
-
-    memcpy(cpu->regs, regs->r, sizeof(regs->r));
-    x86_load_eflags(cpu, regs->flags, ~0ULL);
     cpu->halted = false;
     cpu->exception_index = -1;
     tlb_flush(cpu);
-    do {
-        cpu->exit_request = 0;
-        r = cpu_exec(cpu);
-    } while (r == EXCP_INTERRUPT);
-    g_assert_cmpint(r, ==, EXCP_HLT);
-    x86_cpu_sync_eflags(cpu);
-    memcpy(regs->r, cpu->regs, sizeof(regs->r));
-    regs->flags = cpu->rflags;
+    exec_to_hlt(regs);
     g_test_message("stopped at pc 0x%" PRIx64 " (code at 0x%" PRIx64 ")",
                    x86_tb_pc(cpu), pc);
 }
