@@ -299,6 +299,26 @@ static void test_crossing(void)
     g_assert_cmpmem(buf, 4, "wx\xff\xff", 4);
     g_test_message("RAM->hole: RAM part correct, hole part 0xff");
 
+    {
+        hwaddr start = 0, last = 0;
+        bool ro = true;
+
+        g_assert_true(address_space_ram_range(&as, 0x30abc, &start, &last,
+                                              &ro) == host);
+        g_assert_cmphex(start, ==, 0x30000);
+        g_assert_cmphex(last, ==, 0x30fff);
+        g_assert_false(ro);
+        g_assert_true(address_space_ram_range(&as, 0x10000, &start, &last,
+                                              &ro) == romp);
+        g_assert_true(ro);
+        g_assert_null(address_space_ram_range(&as, IO_BASE, &start, &last,
+                                              NULL));
+        g_assert_null(address_space_ram_range(&as, 0x20000, &start, &last,
+                                              NULL));
+        g_test_message("ram_range: RAM and ROM give host memory and bounds "
+                       "(ROM read-only), I/O and holes NULL");
+    }
+
     memory_region_destroy(&ram);
     memory_region_destroy(&rom);
     teardown();
