@@ -891,9 +891,14 @@ static void gen_bt(DisasContext *d, int op)
             gen_st_opnd(d, &dst, r);
         }
     }
+    /* only CF changes (ZF is documented as unaffected): keeping the rest
+     * costs a helper call, skipped when nobody will read them (a bt that
+     * writes memory could rewrite the next instruction) */
+    if ((op == BT_BT || dst.kind == OPND_REG) && next_insn_kills_flags(d)) {
+        return;
+    }
     tcg_gen_shr(d->s, I64, cf, v, bit);
     tcg_gen_andi(d->s, I64, cf, cf, 1);
-    /* only CF changes (ZF is documented as unaffected) */
     gen_compute_eflags(d);
     gen_set_rflags_bits(d, CC_C, cf);
 }

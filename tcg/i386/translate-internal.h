@@ -161,8 +161,9 @@ void set_cc_op(DisasContext *d, uint32_t op);
  * is translated into the same block, cannot fault, reads no arithmetic
  * flag and writes all six (add/sub/and/or/xor/cmp/test on registers and
  * immediates): the current instruction's flags are then dead, and an
- * instruction that would have to materialize the lazy flags (rol/ror
- * keep four of them) may skip it.
+ * instruction that would have to materialize the lazy flags to keep the
+ * ones it does not set (rol/ror keep four, bt/bts/btr/btc five) may skip
+ * it.
  */
 bool next_insn_kills_flags(DisasContext *d);
 void gen_update_rip_cur(DisasContext *d);

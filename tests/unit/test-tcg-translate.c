@@ -561,9 +561,9 @@ static void test_diff_muldiv_bits(void)
         }
     }
     {
-        /* rol/ror skip the helper that keeps SF ZF AF PF when the next
-         * instruction overwrites every flag (add), not when it reads one
-         * (adc) or is the block's last: all three agree with the host */
+        /* rol/ror/bts skip the helper that keeps their other flags when
+         * the next instruction overwrites every flag (add), not when it
+         * reads one (adc) or is the block's last: all agree with the host */
         static const ZydisMnemonic next[] = {
             ZYDIS_MNEMONIC_ADD, ZYDIS_MNEMONIC_ADC, ZYDIS_MNEMONIC_TEST,
         };
@@ -583,8 +583,16 @@ static void test_diff_muldiv_bits(void)
             emit(&c, ZYDIS_MNEMONIC_ROR, 2, R(ZYDIS_REGISTER_EAX), I(3));
             emit(&c, next[i], 2, R(ZYDIS_REGISTER_ESI), I(0x55));
             diff_test("ror-then", &c, 0, 30, g);
+            c.n = 0;
+            emit(&c, ZYDIS_MNEMONIC_ADD, 2, R(ZYDIS_REGISTER_R9),
+                 R(ZYDIS_REGISTER_R10));
+            emit(&c, ZYDIS_MNEMONIC_BTS, 2, R(ZYDIS_REGISTER_RAX),
+                 R(ZYDIS_REGISTER_RCX));
+            emit(&c, next[i], 2, R(ZYDIS_REGISTER_RSI),
+                 R(ZYDIS_REGISTER_R14));
+            diff_test("bts-then", &c, 0, 30, g);
         }
-        g_test_message("rol/ror followed by add, adc, test: as the host");
+        g_test_message("rol/ror/bts followed by add, adc, test: as the host");
     }
     if (host_has_abm()) {
         /* lzcnt r32/r64/r16, rbx; the random values include zero rarely,
